@@ -1,0 +1,208 @@
+"""The ``morphospace`` command line: plugins, info, datasets, pipelines, run, demo.
+
+Errors print one paragraph and exit with status 1 (2 for usage errors); ``--debug``
+shows the traceback. Listing commands import no implementation module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+
+from morphospace.core.errors import MorphospaceError, PluginError
+
+
+class _Group(click.Group):
+    """Turns exceptions into one clear paragraph unless ``--debug`` is given."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            kind = "error" if isinstance(exc, MorphospaceError) else f"unexpected {type(exc).__name__}"
+            message = textwrap.fill(f"{kind}: {exc}", width=100, break_long_words=False)
+            click.echo(message, err=True)
+            click.echo("(run with --debug for the traceback)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--strict", is_flag=True, help="Fail on any broken plugin.")
+@click.version_option(package_name="morphospace-core", prog_name="morphospace")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, strict: bool) -> None:
+    """morphospace: learn representations of cell images with installable plugins."""
+    from morphospace.core.registry import default_registry
+
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if strict:
+        bad = [p for p in default_registry().plugins() if p.status in ("broken", "incompatible")]
+        clashes = default_registry().clashes()
+        if bad or clashes:
+            raise PluginError("; ".join(
+                [f"plugin {p.name!r} ({p.distribution}) is {p.status}: {p.reason}" for p in bad]
+                + clashes
+            ))
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """Installed plugins, their components, and broken plugins with the reason."""
+    from morphospace.core import registry
+
+    found = registry.plugins()
+    components = registry.list()
+    if as_json:
+        click.echo(json.dumps({
+            "plugins": [vars(p) for p in found],
+            "components": [
+                {"name": c.name, "kind": c.kind, "summary": c.summary, "distribution": c.plugin.distribution}
+                for c in components
+            ],
+            "clashes": registry.default_registry().clashes(),
+        }, indent=2))
+        return
+    if not found:
+        click.echo("No morphospace plugin is installed. Try: pip install morphospace-dmlcluster")
+        return
+    for plugin in found:
+        status = "" if plugin.ok else f"  [{plugin.status.upper()}]"
+        click.echo(f"{plugin.name}  ({plugin.distribution} {plugin.version}){status}")
+        if not plugin.ok:
+            click.echo(textwrap.indent(textwrap.fill(
+                f"{plugin.reason}. Fix: {plugin.fix}", 96, break_long_words=False), "    "))
+            continue
+        for c in (c for c in components if c.plugin.name == plugin.name):
+            click.echo(f"    {c.kind:<10} {c.name:<32} {c.summary}")
+    for message in registry.default_registry().clashes():
+        click.echo(f"CLASH: {message}")
+
+
+@cli.command()
+@click.argument("name")
+def info(name: str) -> None:
+    """A component's summary and config schema with defaults (or a dataset's parameters)."""
+    from morphospace.core.registry import default_registry
+
+    reg = default_registry()
+    try:
+        record = reg.info(name)
+    except KeyError:
+        dataset = reg.dataset_info(name)  # raises the component-style error if absent too
+        click.echo(f"{dataset.name}  (dataset, {dataset.plugin.distribution} {dataset.plugin.version})")
+        click.echo(f"  {dataset.summary}")
+        return
+    config = reg.config_class(record.name)
+    click.echo(f"{record.name}  ({record.kind}, {record.plugin.distribution} {record.plugin.version})")
+    click.echo(f"  {record.summary}")
+    for attr, label in (("input_kinds", "inputs"), ("supported_geometries", "geometries"),
+                        ("inputs", "evaluates")):
+        if hasattr(config, attr):
+            value = getattr(config, attr)
+            shown = ", ".join(f"{k} ({v})" for k, v in value.items()) if isinstance(value, dict) else ", ".join(value)
+            click.echo(f"  {label}: {shown}")
+    click.echo("  parameters:")
+    rows = config.fields_table()
+    if not rows:
+        click.echo("    (none)")
+    for field_name, type_text, default, description in rows:
+        click.echo(f"    {field_name:<22} {type_text:<24} {default:<24} {description}")
+
+
+@cli.command()
+def datasets() -> None:
+    """Datasets that installed plugins provide."""
+    from morphospace.core import registry
+
+    items = registry.datasets()
+    if not items:
+        click.echo("No installed plugin provides a dataset.")
+    for item in items:
+        click.echo(f"{item.name:<36} {item.summary}")
+
+
+@cli.command()
+def pipelines() -> None:
+    """Example pipelines that installed plugins ship (run them by name)."""
+    from morphospace.core import registry
+
+    items = registry.pipelines()
+    if not items:
+        click.echo("No installed plugin ships an example pipeline.")
+    for item in items:
+        click.echo(f"{item.name:<36} {'[demo] ' if item.demo else ''}{item.summary}")
+
+
+@cli.command()
+@click.argument("pipeline")
+def validate(pipeline: str) -> None:
+    """Check a pipeline (file or example name) without loading data or models."""
+    from morphospace.core.pipeline import plan
+
+    steps = plan(pipeline)
+    for item in steps:
+        click.echo(f"{item.label}: {item.info.kind} -> {item.key}")
+    click.echo("pipeline is valid")
+
+
+@cli.command()
+@click.argument("pipeline")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+def run(pipeline: str, out: Path, overwrite: bool) -> None:
+    """Run a pipeline (a YAML/JSON file or an example name) into OUT."""
+    from morphospace.core.pipeline import run as run_pipeline
+
+    result = run_pipeline(pipeline, out, overwrite=overwrite)
+    _print_metrics(result.metrics)
+    click.echo(f"results in {result.out} (report: {result.out / 'report.html'})")
+
+
+@cli.command()
+@click.option("--out", default="morphospace-demo", show_default=True, type=click.Path(path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
+def demo(out: Path, overwrite: bool) -> None:
+    """Run the demo pipeline of every installed plugin on its bundled data."""
+    from morphospace.core import registry
+    from morphospace.core.pipeline import run as run_pipeline
+
+    demos = [p for p in registry.pipelines() if p.demo]
+    if not demos:
+        raise MorphospaceError(
+            "no installed plugin ships a demo pipeline; install one, e.g. "
+            "pip install morphospace-dmlcluster"
+        )
+    for item in demos:
+        click.echo(f"== {item.name}: {item.summary}")
+        result = run_pipeline(item.name, out / item.name, overwrite=overwrite)
+        _print_metrics(result.metrics)
+        click.echo(f"   report: {result.out / 'report.html'}")
+
+
+def _print_metrics(metrics: dict[str, dict[str, Any]]) -> None:
+    for step, values in metrics.items():
+        shown = ", ".join(f"{name}={m['value']:.4g}" for name, m in values.items())
+        click.echo(f"   {step}: {shown}")
+
+
+def main() -> None:
+    """Entry point of the ``morphospace`` script: add plugin subcommands, then run."""
+    from morphospace.core.registry import default_registry
+
+    for error in default_registry().add_cli_commands(cli):
+        click.echo(f"warning: a plugin's CLI hook failed: {error}", err=True)
+    cli(prog_name="morphospace")

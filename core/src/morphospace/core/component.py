@@ -1,0 +1,104 @@
+"""The base of every component: a validated ``Config`` and sklearn-style learned state.
+
+Hyperparameters live in ``self.config`` (an instance of the class's ``Config``),
+learned state in attributes ending in ``_``, and ``fit`` returns ``self``. Creating a
+component only validates its config: no model is built and no data is touched until
+``fit``, so pipelines can be checked cheaply before they run.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from morphospace.core.config import ComponentConfig
+from morphospace.core.errors import NotFittedError
+
+
+class Component(abc.ABC):
+    """Common base of Encoder, Registrar, Clusterer, Translator and Evaluator."""
+
+    Config: ClassVar[type[ComponentConfig]] = ComponentConfig
+    kind: ClassVar[str] = "component"
+
+    def __init__(self, config: ComponentConfig | Mapping[str, Any] | None = None, **params: Any):
+        if isinstance(config, self.Config) and not params:
+            self.config = config
+        else:
+            values = config.model_dump() if isinstance(config, ComponentConfig) else dict(config or {})
+            values.update(params)
+            self.config = self.Config.from_params(values, component=self.display_name())
+
+    @classmethod
+    def display_name(cls) -> str:
+        """The registry name if a plugin declares this class, else the class name."""
+        from morphospace.core.registry import default_registry
+
+        try:
+            return default_registry().name_of(cls) or cls.__qualname__
+        except Exception:  # naming must never fail a user's call
+            return cls.__qualname__
+
+    @property
+    def name(self) -> str:
+        return self.display_name()
+
+    def get_params(self) -> dict[str, Any]:
+        """The hyperparameters, JSON-compatible (as saved in ``config.json``)."""
+        return self.config.model_dump(mode="json")
+
+    def __repr__(self) -> str:
+        changed = self.config.model_dump(exclude_defaults=True)
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+
+    # ------------------------------------------------------------------ fitted state
+    def is_fitted(self) -> bool:
+        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def check_is_fitted(self) -> None:
+        if not self.is_fitted():
+            raise NotFittedError(f"{self.name} is not fitted yet; call fit(...) first")
+
+    def _get_state(self) -> dict[str, np.ndarray]:
+        """Learned state as arrays. Default: every array, number or string ``attr_``."""
+        return {
+            key: np.asarray(value)
+            for key, value in vars(self).items()
+            if key.endswith("_")
+            and not key.startswith("_")
+            and isinstance(value, np.ndarray | np.generic | int | float | bool | str)
+        }
+
+    def _set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        for key, value in state.items():
+            setattr(self, key, value.item() if value.ndim == 0 else value)
+
+    def _save_state(self, directory: Path) -> None:
+        """Write learned state into ``directory``; torch components override this."""
+        state = self._get_state()
+        if state:
+            np.savez(directory / "state.npz", **state)
+
+    def _load_state(self, directory: Path) -> None:
+        path = directory / "state.npz"
+        if path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                self._set_state({key: data[key] for key in data.files})
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | Path, overwrite: bool = False) -> Path:
+        """Save config (JSON) and learned state (npz/safetensors) atomically to ``directory``."""
+        from morphospace.core.checkpoint import save_component
+
+        return save_component(self, directory, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Component:
+        """Load a component saved with :meth:`save`, verifying every file's checksum."""
+        from morphospace.core.checkpoint import load_component
+
+        return load_component(directory, expected=cls)

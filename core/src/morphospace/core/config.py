@@ -1,0 +1,111 @@
+"""Component configurations: validated hyperparameters plus what a component declares.
+
+A component's ``Config`` is the light half of the component: hyperparameters with
+types and defaults, and the declarations a composition is checked against (input
+kinds, output geometry, supported geometries, evaluator inputs). A plugin keeps its
+configs in a module without heavy imports and names it in its ``ComponentSpec``, so
+``morphospace info`` and pipeline validation never import torch or the implementation.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pydantic
+
+from morphospace.core.errors import ConfigError
+from morphospace.core.geometry import EUCLIDEAN, Geometry
+
+
+class ComponentConfig(pydantic.BaseModel):
+    """Base of every component's hyperparameters: unknown keys and wrong types are rejected."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], component: str) -> ComponentConfig:
+        """Validate ``params``; errors name ``component``, the field and the valid fields."""
+        fields = cls.model_fields
+        unknown = [key for key in params if key not in fields]
+        if unknown:
+            key = unknown[0]
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{component}: unknown parameter {key!r}.{hint} "
+                f"Valid parameters: {cls.describe()}"
+            )
+        try:
+            return cls(**params)
+        except pydantic.ValidationError as exc:
+            problems = "; ".join(
+                f"parameter {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']} "
+                f"(got {err.get('input')!r})"
+                for err in exc.errors()
+            )
+            raise ConfigError(f"{component}: {problems}. Valid parameters: {cls.describe()}") from None
+
+    @classmethod
+    def describe(cls) -> str:
+        """``name (type, default)`` for every field, for error messages."""
+        return ", ".join(
+            f"{name} ({type_text}, {default})" for name, type_text, default, _ in cls.fields_table()
+        ) or "none"
+
+    @classmethod
+    def fields_table(cls) -> list[tuple[str, str, str, str]]:
+        """``(name, type, default, description)`` for every field."""
+        rows = []
+        for name, field in cls.model_fields.items():
+            annotation = field.annotation
+            type_text = getattr(annotation, "__name__", None) or str(annotation)
+            type_text = type_text.replace("typing.", "")
+            if field.is_required():
+                default = "required"
+            else:
+                default = f"default {field.get_default(call_default_factory=True)!r}"
+            rows.append((name, type_text, default, field.description or ""))
+        return rows
+
+
+class EncoderConfig(ComponentConfig):
+    #: Input kinds accepted by ``fit``/``encode``: "features", "images", "volumes".
+    input_kinds: ClassVar[tuple[str, ...]] = ("features",)
+    #: Whether ``fit`` needs labels (metric learning, weak supervision).
+    requires_labels: ClassVar[bool] = False
+
+    def output_geometry(self) -> Geometry:
+        """The geometry of the embeddings; override when it depends on the config."""
+        return EUCLIDEAN
+
+
+class ClustererConfig(ComponentConfig):
+    #: Geometry kinds the clusterer can work in.
+    supported_geometries: ClassVar[tuple[str, ...]] = ("euclidean",)
+
+
+class RegistrarConfig(ComponentConfig):
+    pass
+
+
+class TranslatorConfig(ComponentConfig):
+    pass
+
+
+class EvaluatorConfig(ComponentConfig):
+    #: The inputs ``evaluate`` takes and the kind of data each is: "labels" (an obs
+    #: column) or an obsm array ("embedding", "images", "masks", "displacement").
+    inputs: ClassVar[dict[str, str]] = {}
+    #: Inputs that may be left out.
+    optional_inputs: ClassVar[tuple[str, ...]] = ()
+
+
+CONFIG_BASES: dict[str, type[ComponentConfig]] = {
+    "encoder": EncoderConfig,
+    "registrar": RegistrarConfig,
+    "clusterer": ClustererConfig,
+    "translator": TranslatorConfig,
+    "evaluator": EvaluatorConfig,
+}

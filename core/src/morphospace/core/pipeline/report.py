@@ -1,0 +1,141 @@
+"""A self-contained HTML report of a pipeline run: metrics, embeddings and method figures.
+
+Figures are PNG files under ``figures/`` and are embedded in ``report.html`` too, so
+the report can be mailed as one file. Embeddings are drawn in 2-D (their first two
+principal axes when wider) and coloured by every label and cluster column the
+pipeline used; a Poincaré embedding is drawn inside its disc. Components add figures
+of their own through an optional ``report_figures(adata, key)`` method returning
+``[(title, matplotlib figure), ...]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from morphospace.core.geometry import Geometry
+from morphospace.core.pipeline.schema import Pipeline, dump_pipeline
+
+
+def project_2d(z: np.ndarray) -> np.ndarray:
+    """The first two principal coordinates of ``z`` (``z`` itself when 2-D)."""
+    z = np.asarray(z, dtype=float)
+    if z.shape[1] <= 2:
+        return z if z.shape[1] == 2 else np.column_stack([z[:, 0], np.zeros(len(z))])
+    centred = z - z.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ vt[:2].T
+
+
+def _color_columns(pipeline: Pipeline, adata: Any) -> list[str]:
+    columns: list[str] = []
+    for step in pipeline.steps:
+        columns += [c for c in (step.labels, step.conditions) if c]
+        columns += list((step.inputs or {}).values())
+        if step.use_rep is not None or step.key_added:
+            columns.append(step.key_added or "")
+    columns += pipeline.report.color_by
+    seen = []
+    for column in columns:
+        if column in adata.obs.columns and column not in seen:
+            seen.append(column)
+    return seen
+
+
+def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
+    """One figure per 2-D-drawable embedding, a panel per colouring column."""
+    import matplotlib.pyplot as plt
+
+    columns = _color_columns(pipeline, adata) or [None]
+    figures = []
+    for key in [k for k in adata.obsm if k.startswith("X_") and np.ndim(adata.obsm[k]) == 2]:
+        points = project_2d(np.asarray(adata.obsm[key]))
+        record = adata.uns.get(key[2:], {})
+        geometry = Geometry.from_dict(dict(record.get("geometry", {})) if isinstance(record, dict) else None)
+        fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 4), squeeze=False)
+        for ax, column in zip(axes[0], columns, strict=True):
+            if column is None:
+                ax.scatter(points[:, 0], points[:, 1], s=4, alpha=0.7)
+            else:
+                values = adata.obs[column].astype(str).to_numpy()
+                for i, value in enumerate(np.unique(values)[:20]):
+                    chosen = values == value
+                    ax.scatter(points[chosen, 0], points[chosen, 1], s=4, alpha=0.7,
+                               color=plt.cm.tab20(i % 20), label=value)
+                ax.legend(markerscale=3, fontsize=7, loc="best", title=column, title_fontsize=8)
+            if geometry.kind == "poincare":
+                radius = 1 / np.sqrt(geometry.curvature)
+                ax.add_patch(plt.Circle((0, 0), radius, fill=False, color="grey"))
+                ax.set_aspect("equal")
+            ax.set_title(f"{key}" + (f" by {column}" if column else ""), fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        fig.tight_layout()
+        figures.append((f"Embedding {key}", fig))
+    return figures
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
+    if not metrics:
+        return "<p>No evaluator ran.</p>"
+    rows = "".join(
+        f"<tr><td>{html.escape(step)}</td><td>{html.escape(name)}</td>"
+        f"<td>{m['value']:.4g}</td><td>{'higher' if m['higher_is_better'] else 'lower'}</td></tr>"
+        for step, values in metrics.items()
+        for name, m in values.items()
+    )
+    return (
+        "<table><tr><th>step</th><th>metric</th><th>value</th><th>better</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def write_report(
+    directory: Path, pipeline: Pipeline, adata: Any, metrics: dict, components: dict[str, Any]
+) -> Path:
+    """Write ``figures/*.png`` and ``report.html`` into ``directory``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    figures = embedding_figures(pipeline, adata)
+    for key, component in components.items():
+        method = getattr(component, "report_figures", None)
+        if method is not None:
+            figures += method(adata, key)
+    (directory / "figures").mkdir(exist_ok=True)
+    blocks = []
+    for i, (title, fig) in enumerate(figures):
+        data = _png(fig)
+        name = f"{i:02d}-{''.join(c if c.isalnum() else '-' for c in title.lower())[:60]}.png"
+        (directory / "figures" / name).write_bytes(data)
+        encoded = base64.b64encode(data).decode("ascii")
+        blocks.append(f"<h3>{html.escape(title)}</h3><img src='data:image/png;base64,{encoded}'>")
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{html.escape(pipeline.name)} - morphospace</title>
+<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}
+img{{max-width:100%}}pre{{background:#f6f6f6;padding:1em}}</style></head><body>
+<h1>{html.escape(pipeline.name)}</h1><p>{html.escape(pipeline.description)}</p>
+<p>{adata.n_obs} observations, {adata.n_vars} variables.</p>
+<h2>Metrics</h2>{_metrics_table(metrics)}
+<h2>Figures</h2>{''.join(blocks) or '<p>No figures.</p>'}
+<h2>Resolved pipeline</h2><pre>{html.escape(dump_pipeline(pipeline))}</pre>
+</body></html>
+"""
+    path = directory / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

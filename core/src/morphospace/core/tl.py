@@ -1,0 +1,283 @@
+"""AnnData tools in scanpy's style: read keys, run a component, write results back.
+
+``encode`` writes ``obsm["X_<key>"]``, ``cluster`` a categorical ``obs[<key>]``,
+``evaluate`` ``uns["metrics"][<key>]``; ``register`` and ``translate`` write image
+arrays to ``obsm``. Each records what it ran in ``uns[<key>]`` and takes ``key_added``
+to choose the key. A component is given as an instance or as a registry name plus
+its params. Every function returns the fitted component (or the metrics).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from morphospace.core.errors import InputError
+from morphospace.core.geometry import Geometry, check_input_kind
+from morphospace.core.validation import check_array, check_labels
+
+if TYPE_CHECKING:
+    from anndata import AnnData
+
+    from morphospace.core.interfaces import Clusterer, Encoder, Evaluator, Registrar, Translator
+    from morphospace.core.metric import Metric
+
+METRICS_KEY = "metrics"
+
+
+# ---------------------------------------------------------------------- reading keys
+def as_component(kind: str, component: Any, params: dict[str, Any]) -> Any:
+    """An instance of ``component`` (a registry name or an instance) of ``kind``."""
+    from morphospace.core.interfaces import INTERFACES
+    from morphospace.core.registry import create
+
+    if isinstance(component, str):
+        return create(kind, component, **params)
+    if not isinstance(component, INTERFACES[kind]):
+        raise InputError(
+            f"expected a {kind} (an instance or a registry name), found {type(component).__name__}"
+        )
+    if params:
+        raise InputError(
+            f"parameters {sorted(params)} were given with an already created {component.name}; "
+            "pass them to its constructor instead"
+        )
+    return component
+
+
+def default_key(component: Any) -> str:
+    """The key a component's results go under unless ``key_added`` says otherwise."""
+    return component.name.rsplit(".", 1)[-1].lower()
+
+
+def get_rep(adata: AnnData, use_rep: str | None) -> np.ndarray:
+    """``adata.X`` for ``None``/``"X"``, else ``adata.obsm[use_rep]`` (``X_`` optional)."""
+    if use_rep in (None, "X"):
+        if adata.X is None:
+            raise InputError("adata.X is empty; pass use_rep= naming an obsm key")
+        x = adata.X
+        return np.asarray(x.toarray() if hasattr(x, "toarray") else x)
+    for key in (use_rep, f"X_{use_rep}"):
+        if key in adata.obsm:
+            value = adata.obsm[key]
+            return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value)
+    raise InputError(
+        f"use_rep={use_rep!r} is not in adata.obsm; available keys: "
+        f"{', '.join(adata.obsm.keys()) or 'none'} (or 'X')"
+    )
+
+
+def get_obs(adata: AnnData, key: str, what: str = "labels") -> np.ndarray:
+    """Column ``key`` of ``adata.obs`` as an array, with a clear error if it is absent."""
+    if key not in adata.obs.columns:
+        raise InputError(
+            f"{what} column {key!r} is not in adata.obs; available columns: "
+            f"{', '.join(map(str, adata.obs.columns)) or 'none'}"
+        )
+    return adata.obs[key].to_numpy()
+
+
+def select(adata: AnnData, where: str | None) -> np.ndarray:
+    """A boolean row mask from ``"col"``, ``"~col"``, ``"col == value"`` or ``"col != value"``."""
+    if where is None:
+        return np.ones(adata.n_obs, dtype=bool)
+    text = where.strip()
+    for op in ("==", "!="):
+        if op in text:
+            key, value = (part.strip().strip("'\"") for part in text.split(op, 1))
+            column = get_obs(adata, key, "selection").astype(str)
+            mask = column == value
+            return mask if op == "==" else ~mask
+    negate = text.startswith("~")
+    column = get_obs(adata, text.lstrip("~").strip(), "selection")
+    if column.dtype != bool:
+        raise InputError(
+            f"selection {where!r}: column {text.lstrip('~')!r} must be boolean, found "
+            f"{column.dtype}; write 'column == value' to select by value"
+        )
+    return ~column if negate else column
+
+
+def geometry_of(adata: AnnData, use_rep: str | None) -> tuple[Geometry, str]:
+    """The geometry recorded for ``use_rep`` by :func:`encode`, and who produced it."""
+    key = (use_rep or "X").removeprefix("X_")
+    record = adata.uns.get(key, {})
+    if isinstance(record, dict) and "geometry" in record:
+        return Geometry.from_dict(dict(record["geometry"])), str(record.get("component", key))
+    return Geometry(), f"adata.{'X' if use_rep in (None, 'X') else f'obsm[{use_rep!r}]'}"
+
+
+def _record(adata: AnnData, key: str, component: Any, **keys: Any) -> None:
+    adata.uns[key] = {
+        "component": component.name,
+        "params": component.get_params(),
+        **{k: v for k, v in keys.items() if v is not None},
+    }
+
+
+# ---------------------------------------------------------------------- tools
+def encode(
+    adata: AnnData,
+    encoder: Encoder | str,
+    *,
+    use_rep: str | None = None,
+    labels: str | None = None,
+    fit: bool = True,
+    fit_on: str | None = None,
+    key_added: str | None = None,
+    **params: Any,
+) -> Encoder:
+    """Fit ``encoder`` (on the rows selected by ``fit_on``) and embed every cell.
+
+    ``labels`` names the obs column a supervised encoder learns from. Writes
+    ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry).
+    """
+    enc = as_component("encoder", encoder, params)
+    x = get_rep(adata, use_rep)
+    check_input_kind(x.shape, enc.input_kinds, enc.name, f"use_rep={use_rep or 'X'!r}")
+    if fit:
+        rows = select(adata, fit_on)
+        if not rows.any():
+            raise InputError(f"fit_on={fit_on!r} selects no cells")
+        y = None
+        if labels is not None:
+            y = check_labels(get_obs(adata, labels), adata.n_obs, name=f"obs[{labels!r}]")[rows]
+        elif enc.config.requires_labels:
+            raise InputError(f"{enc.name} learns from labels: pass labels='<obs column>'")
+        enc.fit(x[rows], y)
+    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2)
+    if z.shape[0] != adata.n_obs:
+        raise InputError(f"{enc.name} returned {z.shape[0]} embeddings for {adata.n_obs} cells")
+    key = key_added or default_key(enc)
+    adata.obsm[f"X_{key}"] = z
+    _record(
+        adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on,
+        geometry=enc.geometry.to_dict(),
+    )
+    return enc
+
+
+def cluster(
+    adata: AnnData,
+    clusterer: Clusterer | str,
+    *,
+    use_rep: str | None = None,
+    key_added: str | None = None,
+    **params: Any,
+) -> Clusterer:
+    """Cluster the embedding ``use_rep`` into a categorical ``obs[<key_added>]``.
+
+    The geometry :func:`encode` recorded for ``use_rep`` is checked against the
+    clusterer before any work.
+    """
+    clu = as_component("clusterer", clusterer, params)
+    geometry, producer = geometry_of(adata, use_rep)
+    clu.check_geometry(geometry, producer)
+    z = get_rep(adata, use_rep)
+    labels = np.asarray(clu.fit_predict(z, geometry=geometry))
+    if labels.shape != (adata.n_obs,):
+        raise InputError(f"{clu.name} returned labels of shape {labels.shape} for {adata.n_obs} cells")
+    key = key_added or default_key(clu)
+    values = labels.astype(int)
+    import pandas as pd
+
+    adata.obs[key] = pd.Categorical(
+        values.astype(str), categories=[str(v) for v in np.unique(values)]
+    )
+    _record(adata, key, clu, use_rep=use_rep or "X", n_clusters=int(len(np.unique(values))))
+    return clu
+
+
+def evaluate(
+    adata: AnnData,
+    evaluator: Evaluator | str,
+    *,
+    key_added: str | None = None,
+    where: str | None = None,
+    params: dict[str, Any] | None = None,
+    **inputs: str,
+) -> dict[str, Metric]:
+    """Score with ``evaluator``; each input names an obs column or obsm key.
+
+    ``where`` restricts scoring to some cells (e.g. ``"~train"`` for held-out cells).
+    Metrics go to ``uns["metrics"][<key_added>]`` and are returned.
+    """
+    ev = as_component("evaluator", evaluator, params or {})
+    declared = ev.config.inputs
+    unknown = sorted(set(inputs) - set(declared))
+    missing = sorted(set(declared) - set(inputs) - set(ev.config.optional_inputs))
+    if unknown or missing:
+        raise InputError(
+            f"{ev.name} takes the inputs {', '.join(f'{k} ({v})' for k, v in declared.items())}; "
+            + (f"unknown: {', '.join(unknown)}. " if unknown else "")
+            + (f"missing: {', '.join(missing)}." if missing else "")
+        )
+    rows = select(adata, where)
+    if not rows.any():
+        raise InputError(f"where={where!r} selects no cells")
+    values = {}
+    for name, key in inputs.items():
+        data = get_obs(adata, key, name) if declared[name] == "labels" else get_rep(adata, key)
+        values[name] = data[rows]
+    metrics = ev.evaluate(**values)
+    key = key_added or default_key(ev)
+    store = dict(adata.uns.get(METRICS_KEY, {}))
+    store[key] = {name: metric.to_dict() for name, metric in metrics.items()}
+    adata.uns[METRICS_KEY] = store
+    _record(adata, key, ev, where=where, inputs=dict(inputs))
+    return metrics
+
+
+def register(
+    adata: AnnData,
+    registrar: Registrar | str,
+    *,
+    moving: str,
+    fixed: str,
+    fit: bool = True,
+    key_added: str | None = None,
+    **params: Any,
+) -> Registrar:
+    """Register ``obsm[moving]`` onto ``obsm[fixed]`` image by image.
+
+    Writes the warped images to ``obsm[<key_added>]`` and the displacement fields
+    ``(N, 2, H, W)`` to ``obsm[<key_added>_displacement]``.
+    """
+    reg = as_component("registrar", registrar, params)
+    moving_images = get_rep(adata, moving)
+    fixed_images = get_rep(adata, fixed)
+    check_input_kind(moving_images.shape, ("images",), reg.name, f"obsm[{moving!r}]")
+    check_input_kind(fixed_images.shape, ("images",), reg.name, f"obsm[{fixed!r}]")
+    if fit:
+        reg.fit(np.concatenate([moving_images, fixed_images]))
+    deformation = reg.register(moving_images, fixed_images)
+    key = key_added or default_key(reg)
+    adata.obsm[key] = deformation.warp(moving_images)
+    adata.obsm[f"{key}_displacement"] = deformation.field
+    _record(adata, key, reg, moving=moving, fixed=fixed)
+    return reg
+
+
+def translate(
+    adata: AnnData,
+    translator: Translator | str,
+    *,
+    images: str,
+    conditions: str,
+    target: Any,
+    fit: bool = True,
+    key_added: str | None = None,
+    **params: Any,
+) -> Translator:
+    """Translate every image from its own condition (``obs[conditions]``) to ``target``."""
+    tr = as_component("translator", translator, params)
+    x = get_rep(adata, images)
+    check_input_kind(x.shape, ("images",), tr.name, f"obsm[{images!r}]")
+    source = check_labels(get_obs(adata, conditions, "conditions"), adata.n_obs, name=conditions)
+    if fit:
+        tr.fit(x, source)
+    key = key_added or default_key(tr)
+    adata.obsm[key] = np.asarray(tr.translate(x, source, target))
+    _record(adata, key, tr, images=images, conditions=conditions, target=str(target))
+    return tr

@@ -1,0 +1,1 @@
+"""An example third-party morphospace plugin (see docs/plugin-guide.md)."""

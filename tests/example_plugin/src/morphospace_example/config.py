@@ -1,0 +1,18 @@
+"""Configs: hyperparameters and declarations, importable without the implementations."""
+
+from pydantic import Field
+
+from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
+
+
+class RandomProjectionConfig(EncoderConfig):
+    n_components: int = Field(2, ge=1, description="output dimension")
+    seed: int = Field(0, description="seed of the projection matrix")
+
+
+class QuantileBinsConfig(ClustererConfig):
+    n_clusters: int = Field(2, ge=1, description="number of bins")
+
+
+class RandIndexConfig(EvaluatorConfig):
+    inputs = {"labels_true": "labels", "labels_pred": "labels"}
