@@ -85,10 +85,8 @@ def flatten_state(state: Any, prefix: str = "") -> tuple[dict[str, np.ndarray], 
     arrays: dict[str, np.ndarray] = {}
 
     def walk(obj: Any, path: str) -> Any:
-        if hasattr(obj, "detach"):
-            obj = obj.detach().cpu().numpy()
-        if isinstance(obj, np.ndarray | np.generic):
-            arrays[path] = np.ascontiguousarray(obj)
+        if hasattr(obj, "detach") or isinstance(obj, np.ndarray | np.generic):
+            arrays[path] = _as_numpy(obj)
             return {"__array__": path}
         if isinstance(obj, dict):
             return {"__dict__": [[walk(k, f"{path}.k{i}"), walk(v, f"{path}.{i}")]
@@ -123,13 +121,19 @@ def unflatten_state(
     return build(skeleton)
 
 
-def save_arrays(path: str | Path, arrays: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
-    """Write arrays to a safetensors file (atomically)."""
+def _as_numpy(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor, without importing torch
+        value = value.detach().cpu().numpy()
+    return np.ascontiguousarray(value)
+
+
+def save_arrays(path: str | Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
+    """Write named arrays or tensors (e.g. a ``state_dict()``) to safetensors, atomically."""
     from safetensors.numpy import save_file
 
     path = Path(path)
     tmp = path.with_name(f".{path.name}.partial")
-    save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp), metadata=metadata)
+    save_file({k: _as_numpy(v) for k, v in arrays.items()}, str(tmp), metadata=metadata)
     os.replace(tmp, path)
 
 
