@@ -32,7 +32,9 @@ def atomic_directory(destination: str | os.PathLike, overwrite: bool = False) ->
             "choose another path or pass overwrite (--overwrite)"
         )
     destination.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent))
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent)
+    )
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should not be

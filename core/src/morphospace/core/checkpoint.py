@@ -71,7 +71,9 @@ def read_config(directory: str | Path) -> dict[str, Any]:
     if not directory.is_dir():
         raise CheckpointError(f"checkpoint directory {directory} does not exist")
     if not path.is_file():
-        raise CheckpointError(f"{directory} is not a morphospace checkpoint: {CONFIG_FILE} is missing")
+        raise CheckpointError(
+            f"{directory} is not a morphospace checkpoint: {CONFIG_FILE} is missing"
+        )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -88,7 +90,9 @@ def verify_files(directory: Path, files: dict[str, str]) -> None:
     for relative, expected in files.items():
         path = directory / relative
         if not path.is_file():
-            raise CheckpointError(f"checkpoint {directory} is missing {relative}, listed in {CONFIG_FILE}")
+            raise CheckpointError(
+                f"checkpoint {directory} is missing {relative}, listed in {CONFIG_FILE}"
+            )
         if file_sha256(path) != expected:
             raise CheckpointError(
                 f"checkpoint {directory}: {relative} does not match the SHA-256 recorded in "
@@ -104,15 +108,19 @@ def load_component(directory: str | Path, expected: type | None = None) -> Compo
     directory = Path(directory)
     record = read_config(directory)
     registry = default_registry()
-    if expected is not None and expected is not Component and record["target"] == (
-        f"{expected.__module__}:{expected.__qualname__}"
+    if (
+        expected is not None
+        and expected is not Component
+        and record["target"] == (f"{expected.__module__}:{expected.__qualname__}")
     ):
         cls = expected
     elif record["component"]:
         try:
             cls = registry.get_class(record["component"])
         except ComponentNotFoundError as exc:
-            raise CheckpointError(f"checkpoint {directory} holds {record['component']}, but {exc}") from None
+            raise CheckpointError(
+                f"checkpoint {directory} holds {record['component']}, but {exc}"
+            ) from None
     else:
         raise CheckpointError(
             f"checkpoint {directory} holds {record['target']}, which no installed plugin "

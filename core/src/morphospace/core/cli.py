@@ -29,7 +29,9 @@ class _Group(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            kind = "error" if isinstance(exc, MorphospaceError) else f"unexpected {type(exc).__name__}"
+            kind = (
+                "error" if isinstance(exc, MorphospaceError) else f"unexpected {type(exc).__name__}"
+            )
             message = textwrap.fill(f"{kind}: {exc}", width=100, break_long_words=False)
             click.echo(message, err=True)
             click.echo("(run with --debug for the traceback)", err=True)
@@ -51,10 +53,12 @@ def cli(ctx: click.Context, debug: bool, strict: bool) -> None:
         bad = [p for p in default_registry().plugins() if p.status in ("broken", "incompatible")]
         clashes = default_registry().clashes()
         if bad or clashes:
-            raise PluginError("; ".join(
-                [f"plugin {p.name!r} ({p.distribution}) is {p.status}: {p.reason}" for p in bad]
-                + clashes
-            ))
+            raise PluginError(
+                "; ".join(
+                    [f"plugin {p.name!r} ({p.distribution}) is {p.status}: {p.reason}" for p in bad]
+                    + clashes
+                )
+            )
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
 
@@ -67,14 +71,24 @@ def plugins(as_json: bool) -> None:
     found = registry.plugins()
     components = registry.list()
     if as_json:
-        click.echo(json.dumps({
-            "plugins": [vars(p) for p in found],
-            "components": [
-                {"name": c.name, "kind": c.kind, "summary": c.summary, "distribution": c.plugin.distribution}
-                for c in components
-            ],
-            "clashes": registry.default_registry().clashes(),
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "plugins": [vars(p) for p in found],
+                    "components": [
+                        {
+                            "name": c.name,
+                            "kind": c.kind,
+                            "summary": c.summary,
+                            "distribution": c.plugin.distribution,
+                        }
+                        for c in components
+                    ],
+                    "clashes": registry.default_registry().clashes(),
+                },
+                indent=2,
+            )
+        )
         return
     if not found:
         click.echo("No morphospace plugin is installed. Try: pip install morphospace-dmlcluster")
@@ -83,8 +97,8 @@ def plugins(as_json: bool) -> None:
         status = "" if plugin.ok else f"  [{plugin.status.upper()}]"
         click.echo(f"{plugin.name}  ({plugin.distribution} {plugin.version}){status}")
         if not plugin.ok:
-            click.echo(textwrap.indent(textwrap.fill(
-                f"{plugin.reason}. Fix: {plugin.fix}", 96, break_long_words=False), "    "))
+            reason = textwrap.fill(plugin.reason, 96, break_long_words=False)
+            click.echo(textwrap.indent(f"{reason}\nfix: {plugin.fix}", "    "))
             continue
         for c in (c for c in components if c.plugin.name == plugin.name):
             click.echo(f"    {c.kind:<10} {c.name:<32} {c.summary}")
@@ -103,17 +117,28 @@ def info(name: str) -> None:
         record = reg.info(name)
     except KeyError:
         dataset = reg.dataset_info(name)  # raises the component-style error if absent too
-        click.echo(f"{dataset.name}  (dataset, {dataset.plugin.distribution} {dataset.plugin.version})")
+        click.echo(
+            f"{dataset.name}  (dataset, {dataset.plugin.distribution} {dataset.plugin.version})"
+        )
         click.echo(f"  {dataset.summary}")
         return
     config = reg.config_class(record.name)
-    click.echo(f"{record.name}  ({record.kind}, {record.plugin.distribution} {record.plugin.version})")
+    click.echo(
+        f"{record.name}  ({record.kind}, {record.plugin.distribution} {record.plugin.version})"
+    )
     click.echo(f"  {record.summary}")
-    for attr, label in (("input_kinds", "inputs"), ("supported_geometries", "geometries"),
-                        ("inputs", "evaluates")):
+    for attr, label in (
+        ("input_kinds", "inputs"),
+        ("supported_geometries", "geometries"),
+        ("inputs", "evaluates"),
+    ):
         if hasattr(config, attr):
             value = getattr(config, attr)
-            shown = ", ".join(f"{k} ({v})" for k, v in value.items()) if isinstance(value, dict) else ", ".join(value)
+            shown = (
+                ", ".join(f"{k} ({v})" for k, v in value.items())
+                if isinstance(value, dict)
+                else ", ".join(value)
+            )
             click.echo(f"  {label}: {shown}")
     click.echo("  parameters:")
     rows = config.fields_table()
@@ -173,7 +198,9 @@ def run(pipeline: str, out: Path, overwrite: bool) -> None:
 
 
 @cli.command()
-@click.option("--out", default="morphospace-demo", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out", default="morphospace-demo", show_default=True, type=click.Path(path_type=Path)
+)
 @click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
 def demo(out: Path, overwrite: bool) -> None:
     """Run the demo pipeline of every installed plugin on its bundled data."""

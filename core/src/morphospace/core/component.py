@@ -19,7 +19,7 @@ from morphospace.core.config import ComponentConfig
 from morphospace.core.errors import NotFittedError
 
 
-class Component(abc.ABC):
+class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract methods
     """Common base of Encoder, Registrar, Clusterer, Translator and Evaluator."""
 
     Config: ClassVar[type[ComponentConfig]] = ComponentConfig
@@ -29,7 +29,9 @@ class Component(abc.ABC):
         if isinstance(config, self.Config) and not params:
             self.config = config
         else:
-            values = config.model_dump() if isinstance(config, ComponentConfig) else dict(config or {})
+            values = (
+                config.model_dump() if isinstance(config, ComponentConfig) else dict(config or {})
+            )
             values.update(params)
             self.config = self.Config.from_params(values, component=self.display_name())
 

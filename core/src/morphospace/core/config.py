@@ -34,8 +34,7 @@ class ComponentConfig(pydantic.BaseModel):
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ConfigError(
-                f"{component}: unknown parameter {key!r}.{hint} "
-                f"Valid parameters: {cls.describe()}"
+                f"{component}: unknown parameter {key!r}.{hint} Valid parameters: {cls.describe()}"
             )
         try:
             return cls(**params)
@@ -45,14 +44,20 @@ class ComponentConfig(pydantic.BaseModel):
                 f"(got {err.get('input')!r})"
                 for err in exc.errors()
             )
-            raise ConfigError(f"{component}: {problems}. Valid parameters: {cls.describe()}") from None
+            raise ConfigError(
+                f"{component}: {problems}. Valid parameters: {cls.describe()}"
+            ) from None
 
     @classmethod
     def describe(cls) -> str:
         """``name (type, default)`` for every field, for error messages."""
-        return ", ".join(
-            f"{name} ({type_text}, {default})" for name, type_text, default, _ in cls.fields_table()
-        ) or "none"
+        return (
+            ", ".join(
+                f"{name} ({type_text}, {default})"
+                for name, type_text, default, _ in cls.fields_table()
+            )
+            or "none"
+        )
 
     @classmethod
     def fields_table(cls) -> list[tuple[str, str, str, str]]:

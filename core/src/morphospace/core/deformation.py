@@ -37,7 +37,8 @@ class Deformation:
         return self.field.shape[2], self.field.shape[3]
 
     def __repr__(self) -> str:
-        return f"Deformation(n={len(self)}, shape={self.shape}, max |u|={self.max_displacement():.3g} px)"
+        largest = self.max_displacement()
+        return f"Deformation(n={len(self)}, shape={self.shape}, max |u|={largest:.3g} px)"
 
     def max_displacement(self) -> float:
         return float(np.sqrt((self.field**2).sum(axis=1)).max())

@@ -40,9 +40,7 @@ class Geometry:
                 f"geometry must be one of {', '.join(GEOMETRY_KINDS)}, got {self.kind!r}"
             )
         if self.kind == "poincare" and not self.curvature > 0:
-            raise InputError(
-                f"the Poincaré ball needs a curvature c > 0, got {self.curvature!r}"
-            )
+            raise InputError(f"the Poincaré ball needs a curvature c > 0, got {self.curvature!r}")
         if self.kind == "euclidean" and self.curvature != 0:
             raise InputError(f"Euclidean geometry has curvature 0, got {self.curvature!r}")
 

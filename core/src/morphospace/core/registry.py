@@ -116,6 +116,11 @@ def _disabled_names() -> set[str]:
     return {part.strip() for part in raw.replace(";", ",").split(",") if part.strip()}
 
 
+def _dist_name(ep: Any) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.metadata["Name"] if dist is not None else "<unknown distribution>"
+
+
 def import_target(target: str) -> Any:
     """Import ``"package.module:attr.sub"`` and return the attribute."""
     module_name, sep, attr_path = target.partition(":")
@@ -162,11 +167,12 @@ class Registry:
         entry_points = self._entry_points
         if entry_points is None:
             entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        entry_points = sorted(entry_points, key=lambda ep: (ep.name, _dist_name(ep), ep.value))
         seen: set[tuple[str, str, str]] = set()
         disabled = _disabled_names()
         for ep in entry_points:
             dist = getattr(ep, "dist", None)
-            dist_name = dist.metadata["Name"] if dist is not None else "<unknown distribution>"
+            dist_name = _dist_name(ep)
             version = dist.version if dist is not None else "?"
             key = (dist_name, ep.name, ep.value)
             if key in seen:  # the same distribution visible twice on sys.path
@@ -178,9 +184,10 @@ class Registry:
                 continue
             if ep.name in self._plugins and self._plugins[ep.name].status != "disabled":
                 other = self._plugins[ep.name]
+                both = " and ".join(sorted([other.distribution, dist_name]))
                 message = (
-                    f"plugin name {ep.name!r} is claimed by two distributions: "
-                    f"{other.distribution} and {dist_name}; uninstall one of them"
+                    f"plugin name {ep.name!r} is claimed by two distributions: {both}; "
+                    "uninstall one of them"
                 )
                 self._plugin_clashes[ep.name] = message
                 self._record(plugin, "broken", message)
@@ -251,27 +258,36 @@ class Registry:
             return
         plugin = self._record(plugin, "ok")
         for spec in components:
-            self._add(self._components, ComponentInfo(
-                f"{plugin.name}.{spec.name}", spec.kind, spec.target, spec.summary, plugin,
-                spec.config,
-            ))
+            self._add(
+                self._components,
+                ComponentInfo(
+                    f"{plugin.name}.{spec.name}",
+                    spec.kind,
+                    spec.target,
+                    spec.summary,
+                    plugin,
+                    spec.config,
+                ),
+            )
             self._names_by_target[spec.target] = f"{plugin.name}.{spec.name}"
         for spec in datasets:
-            self._add(self._datasets, DatasetInfo(
-                f"{plugin.name}.{spec.name}", spec.target, spec.summary, plugin
-            ))
+            self._add(
+                self._datasets,
+                DatasetInfo(f"{plugin.name}.{spec.name}", spec.target, spec.summary, plugin),
+            )
         for spec in pipelines:
-            self._add(self._pipelines, PipelineInfo(
-                f"{plugin.name}.{spec.name}", spec.resource, spec.summary, spec.demo, plugin
-            ))
+            self._add(
+                self._pipelines,
+                PipelineInfo(
+                    f"{plugin.name}.{spec.name}", spec.resource, spec.summary, spec.demo, plugin
+                ),
+            )
 
     def _add(self, table: dict, item: Any) -> None:
         if item.name in table:
             other = table[item.name]
-            message = (
-                f"{item.name!r} is provided twice: by {other.plugin.distribution} and "
-                f"by {item.plugin.distribution}; uninstall one of them"
-            )
+            both = " and ".join(sorted([other.plugin.distribution, item.plugin.distribution]))
+            message = f"{item.name!r} is provided twice, by {both}; uninstall one of them"
             if self.strict:
                 raise PluginError(message)
             self._clashes[item.name] = message
@@ -344,7 +360,8 @@ class Registry:
     def create(self, kind: str, name: str, **params: Any) -> Any:
         """Create component ``name`` of ``kind`` with validated ``params``."""
         cls = self.get_class(name, kind)
-        return cls(**params)
+        record = self.info(name)
+        return cls(cls.Config.from_params(params, component=record.name))
 
     def _checked_info(self, name: str, kind: str | None) -> ComponentInfo:
         record = self.info(name)
@@ -412,17 +429,18 @@ class Registry:
     def _resolve(self, table: dict, name: str, what: str) -> Any:
         if name in self._clashes:
             raise PluginError(self._clashes[name])
-        matches = [table[name]] if name in table else [
-            item for key, item in table.items() if key.split(".", 1)[1] == name
-        ]
+        matches = (
+            [table[name]]
+            if name in table
+            else [item for key, item in table.items() if key.split(".", 1)[1] == name]
+        )
         if len(matches) == 1:
             if matches[0].plugin.name in self._plugin_clashes:
                 raise PluginError(self._plugin_clashes[matches[0].plugin.name])
             return matches[0]
         if len(matches) > 1:
             raise ComponentNotFoundError(
-                f"{what} name {name!r} is ambiguous: {_names(matches)}; "
-                "use the qualified name"
+                f"{what} name {name!r} is ambiguous: {_names(matches)}; use the qualified name"
             )
         broken = [p for p in self._plugins.values() if not p.ok and name.split(".")[0] == p.name]
         if broken:
@@ -460,7 +478,9 @@ def _check_kind(kind: str) -> None:
         )
 
 
-def _check_specs(components: builtins.list, datasets: builtins.list, pipelines: builtins.list) -> str:
+def _check_specs(
+    components: builtins.list, datasets: builtins.list, pipelines: builtins.list
+) -> str:
     """Return what is wrong with a plugin's specs, or an empty string."""
     for spec, expected in (
         *((c, ComponentSpec) for c in components),
@@ -515,7 +535,7 @@ def plugins() -> builtins.list[PluginInfo]:
     return default_registry().plugins()
 
 
-def list(kind: str | None = None) -> builtins.list[ComponentInfo]:  # noqa: A001
+def list(kind: str | None = None) -> builtins.list[ComponentInfo]:
     """Installed components, optionally of one kind (``"encoder"``, ``"clusterer"``, ...)."""
     return default_registry().list(kind)
 

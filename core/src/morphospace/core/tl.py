@@ -152,7 +152,12 @@ def encode(
     key = key_added or default_key(enc)
     adata.obsm[f"X_{key}"] = z
     _record(
-        adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on,
+        adata,
+        key,
+        enc,
+        use_rep=use_rep or "X",
+        labels=labels,
+        fit_on=fit_on,
         geometry=enc.geometry.to_dict(),
     )
     return enc
@@ -177,7 +182,9 @@ def cluster(
     z = get_rep(adata, use_rep)
     labels = np.asarray(clu.fit_predict(z, geometry=geometry))
     if labels.shape != (adata.n_obs,):
-        raise InputError(f"{clu.name} returned labels of shape {labels.shape} for {adata.n_obs} cells")
+        raise InputError(
+            f"{clu.name} returned labels of shape {labels.shape} for {adata.n_obs} cells"
+        )
     key = key_added or default_key(clu)
     values = labels.astype(int)
     import pandas as pd

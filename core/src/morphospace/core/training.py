@@ -36,7 +36,9 @@ PROGRESS_ENV = "MORPHOSPACE_PROGRESS"
 STATE_POINTER = "training-state.json"
 
 
-def progress(iterable: Iterable, total: int | None = None, desc: str = "", **kwargs: Any) -> Iterator:
+def progress(
+    iterable: Iterable, total: int | None = None, desc: str = "", **kwargs: Any
+) -> Iterator:
     """A tqdm progress bar, silenced by ``MORPHOSPACE_PROGRESS=0`` or a non-terminal stderr."""
     setting = os.environ.get(PROGRESS_ENV)
     disable = setting == "0" if setting is not None else not sys.stderr.isatty()
@@ -75,7 +77,9 @@ def train_loop(
         if hasattr(bar, "set_postfix") and step % 10 == 0:
             bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()})
         done = step + 1
-        if on_checkpoint and ((checkpoint_every and done % checkpoint_every == 0) or done == n_steps):
+        if on_checkpoint and (
+            (checkpoint_every and done % checkpoint_every == 0) or done == n_steps
+        ):
             on_checkpoint(done, history)
     return history
 
@@ -89,20 +93,28 @@ def flatten_state(state: Any, prefix: str = "") -> tuple[dict[str, np.ndarray], 
             arrays[path] = _as_numpy(obj)
             return {"__array__": path}
         if isinstance(obj, dict):
-            return {"__dict__": [[walk(k, f"{path}.k{i}"), walk(v, f"{path}.{i}")]
-                                 for i, (k, v) in enumerate(obj.items())]}
+            return {
+                "__dict__": [
+                    [walk(k, f"{path}.k{i}"), walk(v, f"{path}.{i}")]
+                    for i, (k, v) in enumerate(obj.items())
+                ]
+            }
         if isinstance(obj, list | tuple):
             kind = "__list__" if isinstance(obj, list) else "__tuple__"
             return {kind: [walk(v, f"{path}.{i}") for i, v in enumerate(obj)]}
         if obj is None or isinstance(obj, bool | int | float | str):
             return obj
-        raise CheckpointError(f"cannot store {type(obj).__name__} at {path or 'top'} in a checkpoint")
+        raise CheckpointError(
+            f"cannot store {type(obj).__name__} at {path or 'top'} in a checkpoint"
+        )
 
     return arrays, walk(state, prefix or "s")
 
 
 def unflatten_state(
-    arrays: dict[str, np.ndarray], skeleton: Any, to_tensor: Callable[[np.ndarray], Any] = np.asarray
+    arrays: dict[str, np.ndarray],
+    skeleton: Any,
+    to_tensor: Callable[[np.ndarray], Any] = np.asarray,
 ) -> Any:
     """Inverse of :func:`flatten_state`; arrays go through ``to_tensor``."""
 
@@ -127,7 +139,9 @@ def _as_numpy(value: Any) -> np.ndarray:
     return np.ascontiguousarray(value)
 
 
-def save_arrays(path: str | Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None) -> None:
+def save_arrays(
+    path: str | Path, arrays: dict[str, Any], metadata: dict[str, str] | None = None
+) -> None:
     """Write named arrays or tensors (e.g. a ``state_dict()``) to safetensors, atomically."""
     from safetensors.numpy import save_file
 
@@ -184,6 +198,8 @@ def load_training_state(
         return None
     path = directory / pointer["file"]
     if not path.is_file():
-        raise CheckpointError(f"{directory / STATE_POINTER} points to {path.name}, which is missing")
+        raise CheckpointError(
+            f"{directory / STATE_POINTER} points to {path.name}, which is missing"
+        )
     state = unflatten_state(load_arrays(path), pointer["skeleton"], to_tensor)
     return int(pointer["step"]), state, pointer.get("history", {})

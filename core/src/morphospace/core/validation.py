@@ -77,7 +77,9 @@ def check_array(
     return array
 
 
-def check_labels(y: Any, n_samples: int, *, name: str = "labels", min_classes: int = 1) -> np.ndarray:
+def check_labels(
+    y: Any, n_samples: int, *, name: str = "labels", min_classes: int = 1
+) -> np.ndarray:
     """Return labels as a 1-D array of length ``n_samples`` with no missing entries."""
     labels = _to_numpy(y, name)
     if labels.ndim != 1:

@@ -1,7 +1,5 @@
 """The Rand index: the smallest useful Evaluator."""
 
-import numpy as np
-
 from morphospace.core import Evaluator, Metric
 from morphospace.core.validation import check_labels
 from morphospace_example.config import RandIndexConfig

@@ -56,7 +56,9 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
     for key in [k for k in adata.obsm if k.startswith("X_") and np.ndim(adata.obsm[k]) == 2]:
         points = project_2d(np.asarray(adata.obsm[key]))
         record = adata.uns.get(key[2:], {})
-        geometry = Geometry.from_dict(dict(record.get("geometry", {})) if isinstance(record, dict) else None)
+        geometry = Geometry.from_dict(
+            dict(record.get("geometry", {})) if isinstance(record, dict) else None
+        )
         fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 4), squeeze=False)
         for ax, column in zip(axes[0], columns, strict=True):
             if column is None:
@@ -65,8 +67,14 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
                 values = adata.obs[column].astype(str).to_numpy()
                 for i, value in enumerate(np.unique(values)[:20]):
                     chosen = values == value
-                    ax.scatter(points[chosen, 0], points[chosen, 1], s=4, alpha=0.7,
-                               color=plt.cm.tab20(i % 20), label=value)
+                    ax.scatter(
+                        points[chosen, 0],
+                        points[chosen, 1],
+                        s=4,
+                        alpha=0.7,
+                        color=plt.cm.tab20(i % 20),
+                        label=value,
+                    )
                 ax.legend(markerscale=3, fontsize=7, loc="best", title=column, title_fontsize=8)
             if geometry.kind == "poincare":
                 radius = 1 / np.sqrt(geometry.curvature)
@@ -99,8 +107,7 @@ def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
         for name, m in values.items()
     )
     return (
-        "<table><tr><th>step</th><th>metric</th><th>value</th><th>better</th></tr>"
-        f"{rows}</table>"
+        f"<table><tr><th>step</th><th>metric</th><th>value</th><th>better</th></tr>{rows}</table>"
     )
 
 
@@ -132,7 +139,7 @@ img{{max-width:100%}}pre{{background:#f6f6f6;padding:1em}}</style></head><body>
 <h1>{html.escape(pipeline.name)}</h1><p>{html.escape(pipeline.description)}</p>
 <p>{adata.n_obs} observations, {adata.n_vars} variables.</p>
 <h2>Metrics</h2>{_metrics_table(metrics)}
-<h2>Figures</h2>{''.join(blocks) or '<p>No figures.</p>'}
+<h2>Figures</h2>{"".join(blocks) or "<p>No figures.</p>"}
 <h2>Resolved pipeline</h2><pre>{html.escape(dump_pipeline(pipeline))}</pre>
 </body></html>
 """

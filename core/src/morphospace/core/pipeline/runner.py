@@ -24,7 +24,13 @@ import numpy as np
 from morphospace.core.atomic import atomic_directory
 from morphospace.core.errors import MorphospaceError, PipelineError
 from morphospace.core.geometry import check_geometry, check_input_kind
-from morphospace.core.pipeline.schema import STEP_FIELDS, Pipeline, Step, dump_pipeline, load_pipeline
+from morphospace.core.pipeline.schema import (
+    STEP_FIELDS,
+    Pipeline,
+    Step,
+    dump_pipeline,
+    load_pipeline,
+)
 from morphospace.core.registry import ComponentInfo, Registry, default_registry
 
 logger = logging.getLogger("morphospace")
@@ -64,7 +70,10 @@ class PlannedStep:
             return {step.use_rep or "X": "obsm"}
         if kind == "evaluator":
             declared = self.config.inputs
-            keys = {v: ("obs" if declared.get(k) == "labels" else "obsm") for k, v in step.inputs.items()}
+            keys = {
+                v: ("obs" if declared.get(k) == "labels" else "obsm")
+                for k, v in step.inputs.items()
+            }
             if step.where:
                 keys[_column(step.where)] = "obs"
             return keys
@@ -103,7 +112,9 @@ def _column(where: str | None) -> str | None:
     return where.strip().lstrip("~").strip()
 
 
-def plan(pipeline: Pipeline | str | Path | dict, registry: Registry | None = None) -> list[PlannedStep]:
+def plan(
+    pipeline: Pipeline | str | Path | dict, registry: Registry | None = None
+) -> list[PlannedStep]:
     """Resolve and check every step without loading data or importing implementations."""
     pipeline = load_pipeline(pipeline)
     registry = registry or default_registry()
@@ -146,7 +157,9 @@ def plan(pipeline: Pipeline | str | Path | dict, registry: Registry | None = Non
         item = PlannedStep(index, step, info, config, key)
         if kind == "encoder":
             if config.requires_labels and step.labels is None:
-                raise PipelineError(f"{label}: {info.name} learns from labels; set 'labels: <obs column>'")
+                raise PipelineError(
+                    f"{label}: {info.name} learns from labels; set 'labels: <obs column>'"
+                )
             produced_geometry[f"X_{key}"] = (config.output_geometry(), info.name)
         elif kind == "clusterer":
             rep = step.use_rep or "X"
@@ -176,7 +189,9 @@ def check_keys(planned: list[PlannedStep], adata: Any) -> None:
     shapes["X"] = adata.shape
     for item in planned:
         for key, where in item.reads().items():
-            found = (where, key) in available or (where == "obsm" and ("obsm", f"X_{key}") in available)
+            found = (where, key) in available or (
+                where == "obsm" and ("obsm", f"X_{key}") in available
+            )
             if not found:
                 names = sorted(k for w, k in available if w == where)
                 raise PipelineError(
@@ -212,8 +227,15 @@ def _run_step(item: PlannedStep, adata: Any, registry: Registry) -> tuple[Any, d
     step, kind, key = item.step, item.info.kind, item.key
     fit = step.fit is not False
     if kind == "encoder":
-        tl.encode(adata, component, use_rep=step.use_rep, labels=step.labels, fit=fit,
-                  fit_on=step.fit_on, key_added=key)
+        tl.encode(
+            adata,
+            component,
+            use_rep=step.use_rep,
+            labels=step.labels,
+            fit=fit,
+            fit_on=step.fit_on,
+            key_added=key,
+        )
     elif kind == "clusterer":
         tl.cluster(adata, component, use_rep=step.use_rep, key_added=key)
     elif kind == "evaluator":
@@ -222,8 +244,15 @@ def _run_step(item: PlannedStep, adata: Any, registry: Registry) -> tuple[Any, d
     elif kind == "registrar":
         tl.register(adata, component, moving=step.moving, fixed=step.fixed, fit=fit, key_added=key)
     else:
-        tl.translate(adata, component, images=step.images, conditions=step.conditions,
-                     target=step.target, fit=fit, key_added=key)
+        tl.translate(
+            adata,
+            component,
+            images=step.images,
+            conditions=step.conditions,
+            target=step.target,
+            fit=fit,
+            key_added=key,
+        )
     return component, None
 
 
@@ -258,8 +287,12 @@ def run(
     resolved = resolve(pipeline, planned)
     for name, version in pipeline.versions.items():
         if resolved.versions.get(name, version) != version:
-            logger.warning("pipeline was resolved with %s %s, running %s", name, version,
-                           resolved.versions[name])
+            logger.warning(
+                "pipeline was resolved with %s %s, running %s",
+                name,
+                version,
+                resolved.versions[name],
+            )
     with atomic_directory(out, overwrite=overwrite) as tmp:
         random.seed(pipeline.seed)
         np.random.seed(pipeline.seed)

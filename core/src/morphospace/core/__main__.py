@@ -1,0 +1,5 @@
+"""``python -m morphospace.core`` is the ``morphospace`` command."""
+
+from morphospace.core.cli import main
+
+main()

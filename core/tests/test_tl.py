@@ -1,0 +1,92 @@
+"""AnnData tools write scanpy-style keys and check compositions before working."""
+
+import numpy as np
+import pytest
+
+from morphospace.core import registry, tl
+from morphospace.core.errors import IncompatibleComponentsError, InputError
+
+
+def test_encode_writes_obsm_and_records_what_ran(blobs):
+    encoder = tl.encode(blobs, "example.random_projection", n_components=2, fit_on="train")
+    assert blobs.obsm["X_random_projection"].shape == (200, 2)
+    record = blobs.uns["random_projection"]
+    assert record["component"] == "example.random_projection"
+    assert record["params"] == {"n_components": 2, "seed": 0}
+    assert record["fit_on"] == "train" and record["geometry"]["kind"] == "euclidean"
+    assert encoder.is_fitted()
+
+
+def test_key_added_chooses_the_key(blobs):
+    tl.encode(blobs, "example.random_projection", key_added="proj")
+    tl.cluster(blobs, "example.quantile_bins", use_rep="proj", key_added="bins", n_clusters=3)
+    assert "X_proj" in blobs.obsm
+    assert blobs.obs["bins"].dtype == "category"
+    assert list(blobs.obs["bins"].cat.categories) == ["0", "1", "2"]
+    assert blobs.uns["bins"]["n_clusters"] == 3
+
+
+def test_evaluate_stores_metrics_and_honours_where(blobs):
+    blobs.obs["same"] = blobs.obs["blob"]
+    metrics = tl.evaluate(
+        blobs, "example.rand_index", labels_true="blob", labels_pred="same", where="~train"
+    )
+    assert metrics["rand_index"].value == 1.0
+    assert blobs.uns["metrics"]["rand_index"]["rand_index"]["value"] == 1.0
+    assert blobs.uns["rand_index"]["where"] == "~train"
+
+
+def test_select_by_value(blobs):
+    mask = tl.select(blobs, "blob == blob1")
+    assert mask.sum() == (blobs.obs["blob"] == "blob1").sum()
+    with pytest.raises(InputError, match="column 'blob' must be boolean"):
+        tl.select(blobs, "blob")
+
+
+def test_cluster_refuses_geometry_it_does_not_support(blobs, fake_plugins):
+    fake_plugins.add_good()
+    ball = fake_plugins.registry().create("encoder", "ball.hyper")
+    tl.encode(blobs, ball, key_added="ball")
+    assert blobs.uns["ball"]["geometry"] == {"kind": "poincare", "curvature": 1.0}
+    with pytest.raises(
+        IncompatibleComponentsError,
+        match="example.quantile_bins supports euclidean embeddings, but .* produces poincare",
+    ):
+        tl.cluster(blobs, "example.quantile_bins", use_rep="X_ball")
+
+
+def test_missing_keys_list_what_is_available(blobs):
+    with pytest.raises(
+        InputError, match="use_rep='X_pca' is not in adata.obsm; available keys: none"
+    ):
+        tl.cluster(blobs, "example.quantile_bins", use_rep="X_pca")
+    with pytest.raises(
+        InputError, match="column 'cell_type' is not in adata.obs; available columns: blob, train"
+    ):
+        tl.evaluate(blobs, "example.rand_index", labels_true="cell_type", labels_pred="blob")
+
+
+def test_evaluate_names_missing_inputs(blobs):
+    with pytest.raises(
+        InputError,
+        match="takes the inputs labels_true \\(labels\\), labels_pred \\(labels\\); missing: labels_pred",
+    ):
+        tl.evaluate(blobs, "example.rand_index", labels_true="blob")
+
+
+def test_params_with_an_instance_are_refused(blobs):
+    encoder = registry.create("encoder", "example.random_projection")
+    with pytest.raises(InputError, match="pass them to its constructor"):
+        tl.encode(blobs, encoder, n_components=3)
+
+
+def test_wrong_input_kind_fails_before_fitting(blobs):
+    blobs.obsm["image"] = np.zeros((blobs.n_obs, 1, 4, 4))
+    with pytest.raises(IncompatibleComponentsError, match="expects features .* holds images"):
+        tl.encode(blobs, "example.random_projection", use_rep="image")
+
+
+def test_nan_features_are_refused_with_location(blobs):
+    blobs.X[3, 2] = np.nan
+    with pytest.raises(InputError, match="1 NaN .* at index \\(3, 2\\)"):
+        tl.encode(blobs, "example.random_projection")

@@ -1,0 +1,84 @@
+"""The torch-free training loop and its resumable safetensors checkpoints."""
+
+import numpy as np
+import pytest
+
+from morphospace.core.errors import CheckpointError
+from morphospace.core.training import (
+    flatten_state,
+    load_arrays,
+    load_training_state,
+    save_arrays,
+    save_training_state,
+    train_loop,
+    unflatten_state,
+)
+
+
+def test_flatten_round_trip_keeps_structure_and_values():
+    state = {
+        "w": np.arange(6.0).reshape(2, 3),
+        "opt": {0: {"step": 3, "m": np.ones(2)}},
+        "groups": [{"lr": 0.1, "params": [0, 1]}],
+        "pair": (np.zeros(1), None),
+    }
+    arrays, skeleton = flatten_state(state)
+    rebuilt = unflatten_state(arrays, skeleton)
+    np.testing.assert_array_equal(rebuilt["w"], state["w"])
+    assert rebuilt["opt"][0]["step"] == 3 and rebuilt["groups"] == state["groups"]
+    assert isinstance(rebuilt["pair"], tuple) and rebuilt["pair"][1] is None
+
+
+def test_flatten_refuses_objects_it_cannot_store():
+    with pytest.raises(CheckpointError, match="cannot store object"):
+        flatten_state({"x": object()})
+
+
+def test_train_loop_records_history_and_checkpoints():
+    seen = []
+    history = train_loop(
+        lambda step: {"loss": 1 / (step + 1)},
+        5,
+        checkpoint_every=2,
+        on_checkpoint=lambda step, hist: seen.append(step),
+    )
+    assert history["loss"] == [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5]
+    assert seen == [2, 4, 5]
+
+
+def test_train_loop_resumes_where_it_stopped(tmp_path):
+    def step_fn(step):
+        return {"loss": float(step)}
+
+    train_loop(
+        step_fn,
+        3,
+        on_checkpoint=lambda s, h: save_training_state(tmp_path, s, {"w": np.full(2, s)}, h),
+    )
+    step, state, history = load_training_state(tmp_path)
+    assert step == 3 and np.all(state["w"] == 3)
+    history = train_loop(step_fn, 5, start_step=step, history=history)
+    assert history["loss"] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert len(list(tmp_path.glob("*.safetensors"))) == 1  # only the newest state is kept
+
+
+def test_non_finite_loss_stops_training():
+    with pytest.raises(FloatingPointError, match="loss 'loss' became nan at step 1"):
+        train_loop(lambda step: {"loss": [0.0, float("nan")][step]}, 2)
+
+
+def test_missing_state_file_is_reported(tmp_path):
+    save_training_state(tmp_path, 1, {"w": np.ones(1)})
+    for path in tmp_path.glob("*.safetensors"):
+        path.unlink()
+    with pytest.raises(CheckpointError, match="which is missing"):
+        load_training_state(tmp_path)
+    assert load_training_state(tmp_path / "none") is None
+
+
+def test_safetensors_arrays_round_trip(tmp_path):
+    save_arrays(tmp_path / "a.safetensors", {"x": np.arange(3, dtype=np.float32)})
+    np.testing.assert_array_equal(load_arrays(tmp_path / "a.safetensors")["x"], [0, 1, 2])
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        load_arrays(tmp_path / "bad.safetensors")
