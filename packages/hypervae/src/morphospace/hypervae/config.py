@@ -1,0 +1,134 @@
+"""Configs of the hypervae components: hyperparameters and declarations, torch-free.
+
+The registry and pipeline validation read these classes without importing the
+implementations, so ``morphospace info hypervae.poincare_vae`` never loads torch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
+from morphospace.core.geometry import EUCLIDEAN, Geometry, poincare
+
+
+def _check_curvature(value: float) -> float:
+    if not value > 0:
+        raise ValueError(
+            f"curvature must be > 0 (the Poincaré ball of curvature -c has radius 1/sqrt(c)), "
+            f"got {value}; for a flat latent space set latent: euclidean instead"
+        )
+    return value
+
+
+class PoincareVAEConfig(EncoderConfig):
+    """A 3D convolutional VAE on patches with a Poincaré-ball (or Euclidean) latent space."""
+
+    input_kinds = ("volumes",)
+
+    latent: Literal["poincare", "euclidean"] = Field(
+        "poincare", description="latent geometry; 'euclidean' is the ablation"
+    )
+    curvature: float = Field(1.0, description="c > 0: the ball has curvature -c")
+    latent_dim: int = Field(3, ge=1, le=64, description="dimension of the latent space")
+    distribution: Literal["wrapped_normal", "riemannian_normal"] = Field(
+        "wrapped_normal", description="posterior and prior family on the ball"
+    )
+    decoder_input: Literal["auto", "gyroplane", "linear"] = Field(
+        "auto",
+        description="first decoder layer: gyroplane 3D conv (hyperbolic) or a linear map of "
+        "logmap0(z); 'auto' is gyroplane for a Poincaré latent, linear for a Euclidean one",
+    )
+    gyroplane_kernel_size: int = Field(3, ge=1, le=7, description="gyroplane conv kernel size")
+    patch_size: int = Field(8, ge=4, le=64, description="edge of the cubic patches (multiple of 4)")
+    hidden_channels: int = Field(16, ge=1, description="width of the first conv layer")
+    beta: float = Field(1.0, ge=0, description="weight of the KL term of the ELBO")
+    triplet_weight: float = Field(1.0, ge=0, description="weight of the hierarchical triplet loss")
+    triplet_margin: float = Field(0.2, ge=0, description="margin of the triplet loss")
+    n_steps: int = Field(300, ge=1, description="optimisation steps")
+    batch_size: int = Field(32, ge=2, description="patches per step")
+    learning_rate: float = Field(2e-3, gt=0)
+    seed: int = Field(0, description="seeds patch sampling, initialisation and noise")
+    checkpoint_dir: str | None = Field(None, description="where to save resumable training state")
+    checkpoint_every: int = Field(100, ge=1, description="steps between checkpoints")
+
+    @field_validator("curvature")
+    @classmethod
+    def _positive_curvature(cls, value: float) -> float:
+        return _check_curvature(value)
+
+    @field_validator("patch_size")
+    @classmethod
+    def _multiple_of_four(cls, value: int) -> int:
+        if value % 4:
+            raise ValueError(
+                f"patch_size must be a multiple of 4 (the decoder upsamples twice), got {value}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _decoder_matches_latent(self) -> PoincareVAEConfig:
+        if self.latent == "euclidean" and self.decoder_input == "gyroplane":
+            raise ValueError(
+                "decoder_input 'gyroplane' needs latent 'poincare'; a Euclidean latent uses "
+                "decoder_input 'linear' (or 'auto')"
+            )
+        return self
+
+    @property
+    def use_gyroplane(self) -> bool:
+        return self.latent == "poincare" and self.decoder_input != "linear"
+
+    def output_geometry(self) -> Geometry:
+        return poincare(self.curvature) if self.latent == "poincare" else EUCLIDEAN
+
+
+class SegmenterConfig(PoincareVAEConfig):
+    """Trains the VAE on volumes, then segments each volume at several hierarchy levels.
+
+    ``encode`` returns one row per volume: the label maps of every level, flattened
+    (``n_levels * D * H * W`` integers), which :class:`~morphospace.hypervae.dice.Dice`
+    reshapes against the ground truth.
+    """
+
+    stride: int = Field(2, ge=1, description="step between sliding-window centres (voxels)")
+    n_clusters: tuple[int, ...] = Field(
+        (2, 3, 4), min_length=1, description="clusters per hierarchy level, coarse to fine"
+    )
+    n_init: int = Field(4, ge=1, description="k-means initialisations per level")
+    window_batch_size: int = Field(512, ge=1, description="windows embedded per forward pass")
+    truth_key: str | None = Field(
+        "truth", description="obsm key of ground-truth labels drawn in the report (if present)"
+    )
+
+    @field_validator("n_clusters")
+    @classmethod
+    def _at_least_two(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(k < 2 for k in value):
+            raise ValueError(f"every level needs at least 2 clusters, got {value}")
+        return value
+
+    def output_geometry(self) -> Geometry:
+        return EUCLIDEAN  # label maps, not embeddings
+
+
+class PoincareKMeansConfig(ClustererConfig):
+    """k-means on the Poincaré ball with Fréchet-mean centroids."""
+
+    supported_geometries = ("poincare",)
+
+    n_clusters: int = Field(3, ge=1, description="number of clusters")
+    n_init: int = Field(4, ge=1, description="k-means++ initialisations; the best is kept")
+    max_iter: int = Field(50, ge=1, description="Lloyd iterations per initialisation")
+    tol: float = Field(1e-6, ge=0, description="stop when no centroid moves further (geodesic)")
+    seed: int = Field(0)
+
+
+class DiceConfig(EvaluatorConfig):
+    """Dice and IoU per hierarchy level after Hungarian matching of clusters to classes."""
+
+    inputs = {"truth": "masks", "segmentation": "masks"}
+
+    ignore_background: bool = Field(False, description="leave class 0 out of the per-level mean")

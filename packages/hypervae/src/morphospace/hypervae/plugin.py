@@ -1,0 +1,73 @@
+"""The hypervae entry point: declares components, datasets and pipelines; imports none."""
+
+from morphospace.core.plugin import (
+    PLUGIN_API_VERSION,
+    ComponentSpec,
+    DatasetSpec,
+    PipelineSpec,
+    hookimpl,
+)
+
+_PKG = "morphospace.hypervae"
+
+
+@hookimpl
+def morphospace_api_version():
+    return PLUGIN_API_VERSION
+
+
+@hookimpl
+def morphospace_components():
+    return [
+        ComponentSpec(
+            kind="encoder",
+            name="poincare_vae",
+            target=f"{_PKG}.vae:PoincareVAE",
+            config=f"{_PKG}.config:PoincareVAEConfig",
+            summary="3D conv VAE on patches with a Poincaré-ball latent (or Euclidean ablation)",
+        ),
+        ComponentSpec(
+            kind="encoder",
+            name="segmenter",
+            target=f"{_PKG}.segmentation:HierarchicalSegmenter",
+            config=f"{_PKG}.config:SegmenterConfig",
+            summary="trains the VAE, then segments whole volumes at several hierarchy levels",
+        ),
+        ComponentSpec(
+            kind="clusterer",
+            name="poincare_kmeans",
+            target=f"{_PKG}.poincare_kmeans:PoincareKMeans",
+            config=f"{_PKG}.config:PoincareKMeansConfig",
+            summary="k-means on the Poincaré ball with Fréchet-mean centroids",
+        ),
+        ComponentSpec(
+            kind="evaluator",
+            name="dice",
+            target=f"{_PKG}.dice:Dice",
+            config=f"{_PKG}.config:DiceConfig",
+            summary="Dice and IoU per hierarchy level after Hungarian matching",
+        ),
+    ]
+
+
+@hookimpl
+def morphospace_datasets():
+    return [
+        DatasetSpec(
+            name="toy_hierarchy",
+            target=f"{_PKG}.toy_hierarchy:toy_hierarchy",
+            summary="3D volumes: cells containing nuclei containing vesicles, labels at 3 levels",
+        )
+    ]
+
+
+@hookimpl
+def morphospace_pipelines():
+    return [
+        PipelineSpec(
+            name="hypervae_toy_segmentation",
+            resource=f"{_PKG}:pipelines/toy_segmentation.yaml",
+            summary="toy volumes -> hyperbolic VAE -> sliding-window segmentation -> Dice",
+            tags=("3d", "segmentation", "hyperbolic"),
+        )
+    ]

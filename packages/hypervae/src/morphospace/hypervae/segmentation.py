@@ -1,0 +1,176 @@
+"""Sliding-window segmentation of whole volumes: embed windows, cluster, paint labels back.
+
+A window of edge ``P`` is centred on every ``stride``-th voxel (the volume is
+reflect-padded so border voxels get centred windows too); windows are cut from a
+strided view of the volume in batches, so memory stays at one batch. Window
+embeddings are clustered once per hierarchy level (k-means on the ball for a Poincaré
+latent, Euclidean k-means for the ablation) and each voxel takes the label of its
+nearest window centre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from morphospace.core.errors import InputError
+from morphospace.core.training import progress
+from morphospace.core.validation import check_array
+from morphospace.hypervae.config import SegmenterConfig
+from morphospace.hypervae.poincare_kmeans import kmeans
+from morphospace.hypervae.vae import PoincareVAE
+
+
+def window_grid(shape: tuple[int, ...], stride: int) -> tuple[int, ...]:
+    """Number of window centres along each axis: ``ceil(size / stride)``."""
+    return tuple(-(-s // stride) for s in shape)
+
+
+def embed_volume(
+    embed: Callable[[torch.Tensor], torch.Tensor],
+    volume: np.ndarray,
+    patch_size: int,
+    stride: int,
+    batch_size: int = 512,
+) -> tuple[torch.Tensor, tuple[int, int, int]]:
+    """Embeddings ``(G, d)`` of the windows centred on a ``stride`` grid, and the grid shape."""
+    x = torch.from_numpy(np.ascontiguousarray(volume, dtype=np.float32))
+    left, right = patch_size // 2, patch_size - 1 - patch_size // 2
+    padded = F.pad(x[None], (left, right) * 3, mode="reflect")[0]
+    windows = padded.unfold(1, patch_size, stride).unfold(2, patch_size, stride)
+    windows = windows.unfold(3, patch_size, stride)  # (C, Gd, Gh, Gw, P, P, P), a view
+    grid = tuple(windows.shape[1:4])
+    n = grid[0] * grid[1] * grid[2]
+    out = []
+    for start in range(0, n, batch_size):
+        index = torch.arange(start, min(start + batch_size, n))
+        gd, gh, gw = np.unravel_index(index.numpy(), grid)
+        batch = windows[:, torch.from_numpy(gd), torch.from_numpy(gh), torch.from_numpy(gw)]
+        out.append(embed(batch.movedim(1, 0).contiguous()).cpu())
+    return torch.cat(out), grid
+
+
+def paint(grid_labels: np.ndarray, shape: tuple[int, int, int], stride: int) -> np.ndarray:
+    """Voxel labels from labels on the window grid: each voxel takes its nearest centre's."""
+    index = [
+        np.clip(np.round(np.arange(s) / stride).astype(int), 0, g - 1)
+        for s, g in zip(shape, grid_labels.shape, strict=True)
+    ]
+    return grid_labels[np.ix_(*index)]
+
+
+def segment_volume(
+    embed: Callable[[torch.Tensor], torch.Tensor],
+    volume: np.ndarray,
+    *,
+    patch_size: int,
+    stride: int,
+    n_clusters: tuple[int, ...],
+    curvature: float | None,
+    n_init: int = 4,
+    seed: int = 0,
+    batch_size: int = 512,
+) -> np.ndarray:
+    """Label maps ``(levels, D, H, W)`` of a volume ``(C, D, H, W)``, a level per ``n_clusters``."""
+    z, grid = embed_volume(embed, volume, patch_size, stride, batch_size)
+    levels = []
+    for k in n_clusters:
+        labels = kmeans(z.double(), k, curvature, n_init=n_init, seed=seed).labels
+        levels.append(paint(labels.reshape(grid), volume.shape[1:], stride))
+    return np.stack(levels).astype(np.int32)
+
+
+class HierarchicalSegmenter(PoincareVAE):
+    """Trains the Poincaré VAE on volumes, then segments each volume at every level.
+
+    ``encode(volumes)`` returns ``(N, levels * D * H * W)`` integer labels: one row per
+    volume, the level maps flattened (``hypervae.dice`` reshapes them against the
+    truth). It is an Encoder so that ``morphospace run`` can train it with ``fit_on``
+    and write its output to ``obsm``.
+    """
+
+    Config = SegmenterConfig
+
+    def segment(self, x) -> np.ndarray:
+        """Label maps ``(N, levels, D, H, W)`` of volumes ``(N, C, D, H, W)``."""
+        self.check_is_fitted()
+        cfg = self.config
+        volumes = check_array(x, name="volumes", ndim=5, channels=self.in_channels_)
+        if min(volumes.shape[2:]) < cfg.patch_size:
+            raise InputError(
+                f"volumes: spatial shape {volumes.shape[2:]} is smaller than the patch "
+                f"{cfg.patch_size}^3 that {self.name} embeds"
+            )
+        curvature = cfg.curvature if cfg.latent == "poincare" else None
+        maps = [
+            segment_volume(
+                self.embed_patches,
+                volume,
+                patch_size=cfg.patch_size,
+                stride=cfg.stride,
+                n_clusters=cfg.n_clusters,
+                curvature=curvature,
+                n_init=cfg.n_init,
+                seed=cfg.seed,
+                batch_size=cfg.window_batch_size,
+            )
+            for volume in progress(volumes, total=len(volumes), desc=f"{self.name} segmenting")
+        ]
+        return np.stack(maps)
+
+    def encode(self, x) -> np.ndarray:
+        maps = self.segment(x)
+        return maps.reshape(len(maps), -1)
+
+    def report_figures(self, adata, key: str, max_volumes: int = 2) -> list:
+        """Middle slices of volume, ground truth and matched segmentation at each level."""
+        import matplotlib.pyplot as plt
+
+        from morphospace.hypervae.dice import matched_labels
+
+        record = adata.uns.get(key, {})
+        rep = record.get("use_rep") if isinstance(record, dict) else None
+        if rep not in adata.obsm or f"X_{key}" not in adata.obsm:
+            return []
+        volumes = np.asarray(adata.obsm[rep])
+        n_levels = len(self.config.n_clusters)
+        maps = np.asarray(adata.obsm[f"X_{key}"]).reshape(
+            len(volumes), n_levels, *volumes.shape[2:]
+        )
+        truth_key = self.config.truth_key
+        truth = np.asarray(adata.obsm[truth_key]) if truth_key in adata.obsm else None
+        order = np.arange(len(volumes))
+        if "train" in adata.obs.columns and adata.obs["train"].dtype == bool:
+            order = np.concatenate(
+                [order[~adata.obs["train"].to_numpy()], order[adata.obs["train"].to_numpy()]]
+            )
+        figures = []
+        for i in order[:max_volumes]:
+            middle = volumes.shape[2] // 2
+            columns = 3 if truth is not None else 2
+            fig, axes = plt.subplots(
+                n_levels, columns, figsize=(3 * columns, 3 * n_levels), squeeze=False
+            )
+            for level in range(n_levels):
+                pred = maps[i, level, middle]
+                panels = [(volumes[i, 0, middle], "volume", "gray")]
+                if truth is not None and level < truth.shape[1]:
+                    true = truth[i, level, middle]
+                    pred = matched_labels(truth[i, level], maps[i, level])[middle]
+                    panels.append((true, f"truth level {level + 1}", "tab10"))
+                panels.append((pred, f"segmentation level {level + 1}", "tab10"))
+                for ax, (image, title, cmap) in zip(axes[level], panels, strict=False):
+                    if cmap == "tab10":
+                        ax.imshow(image, cmap=cmap, vmin=0, vmax=9, interpolation="nearest")
+                    else:
+                        ax.imshow(image, cmap=cmap)
+                    ax.set_title(title, fontsize=9)
+                    ax.set_xticks([])
+                    ax.set_yticks([])
+            fig.suptitle(f"{adata.obs_names[i]}: middle slice (z={middle})", fontsize=10)
+            fig.tight_layout()
+            figures.append((f"Segmentation of {adata.obs_names[i]}", fig))
+        return figures

@@ -1,0 +1,254 @@
+"""The Poincaré-ball VAE on 3D patches (and its Euclidean ablation), trained with accelerate.
+
+Encoder: three 3D convs and global average pooling give a mean ``mu`` (mapped onto the
+ball with ``expmap0``) and a scale (softplus). Decoder: the latent point is Möbius-
+translated by a learned ball point at each cell of a ``(P/4)^3`` grid, a gyroplane 3D
+convolution maps those ball points to Euclidean features, and two transposed convs
+upsample to the patch. The loss is the negative ELBO with a one-sample Monte-Carlo KL
+``log q(z|x) - log p(z)``, normalised per voxel, plus the hierarchical triplet loss on
+posterior means. The ablations swap the latent for R^d (standard normal prior, addition
+and a plain conv instead of Möbius translation and the gyroplane conv), or keep the
+ball but feed ``logmap0(z)`` to a plain conv.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from morphospace.core import Encoder
+from morphospace.core.errors import InputError
+from morphospace.core.training import (
+    load_arrays,
+    load_training_state,
+    save_arrays,
+    save_training_state,
+    train_loop,
+)
+from morphospace.core.validation import check_array
+from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.config import PoincareVAEConfig
+from morphospace.hypervae.distributions import make_distribution
+from morphospace.hypervae.gyroplane import GyroplaneConv3d
+from morphospace.hypervae.triplet import (
+    check_volume_size,
+    hierarchical_triplet_loss,
+    sample_triplets,
+)
+
+#: Standard deviation of the Gaussian reconstruction likelihood (intensities are ~[0, 1]).
+OBSERVATION_SCALE = 0.1
+MODEL_FILE = "model.safetensors"
+
+
+class PatchVAE(nn.Module):
+    """Encoder and decoder for cubic patches of edge ``config.patch_size``."""
+
+    def __init__(self, config: PoincareVAEConfig, in_channels: int):
+        super().__init__()
+        self.config = config
+        self.c = config.curvature if config.latent == "poincare" else None
+        h, d = config.hidden_channels, config.latent_dim
+        self.encoder = nn.Sequential(
+            nn.Conv3d(in_channels, h, 3, stride=2, padding=1),
+            nn.ELU(),
+            nn.Conv3d(h, 2 * h, 3, stride=2, padding=1),
+            nn.ELU(),
+            nn.Conv3d(2 * h, 4 * h, 3, padding=1),
+            nn.ELU(),
+            nn.AdaptiveAvgPool3d(1),
+            nn.Flatten(),
+        )
+        self.to_loc = nn.Linear(4 * h, d)
+        scale_dim = 1 if config.distribution == "riemannian_normal" and self.c else d
+        self.to_scale = nn.Linear(4 * h, scale_dim)
+        self.grid = config.patch_size // 4
+        # one learned position per grid cell (a tangent vector at the origin)
+        self.positions = nn.Parameter(torch.randn(d, self.grid, self.grid, self.grid) * 0.1)
+        k = config.gyroplane_kernel_size
+        if config.use_gyroplane:
+            self.first = GyroplaneConv3d(d, 2 * h, k, c=config.curvature)
+        else:
+            self.first = nn.Conv3d(d, 2 * h, k, padding="same")
+        self.decoder = nn.Sequential(
+            nn.ELU(),
+            nn.ConvTranspose3d(2 * h, 2 * h, 4, stride=2, padding=1),
+            nn.ELU(),
+            nn.ConvTranspose3d(2 * h, h, 4, stride=2, padding=1),
+            nn.ELU(),
+            nn.Conv3d(h, in_channels, 3, padding=1),
+        )
+
+    def posterior(self, x: torch.Tensor):
+        features = self.encoder(x)
+        loc = self.to_loc(features)
+        if self.c is not None:
+            loc = ball.expmap0(loc, self.c)
+        scale = F.softplus(self.to_scale(features) - 1.0) + 1e-3
+        return make_distribution(self.config.distribution, loc, scale, self.c)
+
+    def prior(self, like: torch.Tensor):
+        zeros = torch.zeros_like(like)
+        return make_distribution(self.config.distribution, zeros, torch.ones_like(zeros), self.c)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        grid = z[:, :, None, None, None]  # (B, d, 1, 1, 1)
+        positions = self.positions.unsqueeze(0)
+        if self.c is not None and self.config.use_gyroplane:
+            moved = ball.mobius_add(
+                ball.expmap0(positions.movedim(1, -1), self.c), grid.movedim(1, -1), self.c
+            ).movedim(-1, 1)
+        else:
+            flat = ball.logmap0(z, self.c) if self.c is not None else z
+            moved = flat[:, :, None, None, None] + positions
+        return self.decoder(self.first(moved))
+
+    def distance(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if self.c is None:
+            return (a - b).norm(dim=-1)
+        return ball.dist(a, b, self.c)
+
+    def loss(self, anchors, positives, negatives) -> dict[str, torch.Tensor]:
+        x = torch.cat([anchors, positives, negatives])
+        q = self.posterior(x)
+        z = q.rsample()
+        reconstruction = self.decode(z)
+        n_voxels = x[0].numel()
+        nll = 0.5 * ((reconstruction - x) / OBSERVATION_SCALE).pow(2).flatten(1).sum(1)
+        kl = q.log_prob(z) - self.prior(z).log_prob(z)
+        losses = {
+            "reconstruction": nll.mean() / n_voxels,
+            "kl": kl.mean() / n_voxels,
+        }
+        total = losses["reconstruction"] + self.config.beta * losses["kl"]
+        if self.config.triplet_weight > 0:
+            loc_a, loc_p, loc_n = q.loc.chunk(3)
+            losses["triplet"] = hierarchical_triplet_loss(
+                loc_a, loc_p, loc_n, self.config.triplet_margin, self.distance
+            )
+            total = total + self.config.triplet_weight * losses["triplet"]
+        losses["loss"] = total
+        return losses
+
+
+class PoincareVAE(Encoder):
+    """Poincaré-ball VAE on 3D patches; ``encode`` embeds patches of edge ``patch_size``.
+
+    ``fit`` takes volumes ``(N, C, D, H, W)`` at least twice the patch size on every
+    axis and samples multi-scale triplets from them. Whole volumes are segmented by
+    ``hypervae.segmenter``, which embeds sliding windows with this model.
+    """
+
+    Config = PoincareVAEConfig
+
+    # ------------------------------------------------------------------ training
+    def _build(self, in_channels: int) -> PatchVAE:
+        torch.manual_seed(self.config.seed)
+        return PatchVAE(self.config, in_channels)
+
+    def fit(self, x, y=None) -> PoincareVAE:
+        from accelerate import Accelerator
+
+        cfg = self.config
+        volumes = check_array(x, name="volumes", ndim=5).astype(np.float32, copy=False)
+        check_volume_size(volumes.shape[2:], cfg.patch_size, need_negatives=cfg.triplet_weight > 0)
+        self.in_channels_ = int(volumes.shape[1])
+        model = self._build(self.in_channels_)
+        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
+        accelerator = Accelerator()
+        model, optimizer = accelerator.prepare(model, optimizer)
+        start, history = 0, {}
+        ckpt = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
+        if ckpt is not None:
+            saved = load_training_state(ckpt, to_tensor=torch.from_numpy)
+            if saved is not None:
+                start, state, history = saved
+                accelerator.unwrap_model(model).load_state_dict(state["model"])
+                optimizer.load_state_dict(state["optimizer"])
+        n_triplets = max(cfg.batch_size // 3, 1)
+
+        def step_fn(step: int) -> dict[str, float]:
+            # seeds derive from (seed, step) so a resumed run repeats the same steps
+            rng = np.random.default_rng([cfg.seed, step])
+            torch.manual_seed(cfg.seed * 1_000_003 + step)
+            batch = sample_triplets(volumes, cfg.patch_size, n_triplets, rng)
+            anchors, positives, negatives = (
+                torch.from_numpy(b).to(accelerator.device) for b in batch
+            )
+            model.train()
+            losses = accelerator.unwrap_model(model).loss(anchors, positives, negatives)
+            optimizer.zero_grad()
+            accelerator.backward(losses["loss"])
+            optimizer.step()
+            return {k: float(v.detach()) for k, v in losses.items()}
+
+        def on_checkpoint(step: int, hist: dict) -> None:
+            if ckpt is not None and accelerator.is_main_process:
+                state = {
+                    "model": accelerator.unwrap_model(model).state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                }
+                save_training_state(ckpt, step, state, hist)
+
+        history = train_loop(
+            step_fn,
+            cfg.n_steps,
+            start_step=start,
+            history=history,
+            checkpoint_every=cfg.checkpoint_every,
+            on_checkpoint=on_checkpoint,
+            desc=f"{self.name} training",
+        )
+        self.model_ = accelerator.unwrap_model(model).eval()
+        self.device_ = accelerator.device
+        self.history_ = history
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def _device(self) -> torch.device:
+        return getattr(self, "device_", None) or next(self.model_.parameters()).device
+
+    @torch.no_grad()
+    def embed_patches(self, patches: torch.Tensor) -> torch.Tensor:
+        """Posterior means of a batch of patches ``(B, C, P, P, P)`` (a tensor, any device)."""
+        return self.model_.posterior(patches.to(self._device(), torch.float32)).loc
+
+    def check_patches(self, x, name: str = "patches") -> np.ndarray:
+        self.check_is_fitted()
+        patches = check_array(x, name=name, ndim=5, channels=self.in_channels_)
+        expected = (self.config.patch_size,) * 3
+        if patches.shape[2:] != expected:
+            raise InputError(
+                f"{name}: {self.name} embeds patches of spatial shape {expected}, found "
+                f"{patches.shape[2:]}; segment whole volumes with hypervae.segmenter"
+            )
+        return patches.astype(np.float32, copy=False)
+
+    def encode(self, x, batch_size: int = 1024) -> np.ndarray:
+        patches = self.check_patches(x)
+        out = [
+            self.embed_patches(torch.from_numpy(patches[i : i + batch_size])).cpu()
+            for i in range(0, len(patches), batch_size)
+        ]
+        return torch.cat(out).double().numpy()
+
+    # ------------------------------------------------------------------ persistence
+    def _get_state(self) -> dict[str, np.ndarray]:
+        return {"in_channels_": np.asarray(self.in_channels_)} if self.is_fitted() else {}
+
+    def _save_state(self, directory: Path) -> None:
+        super()._save_state(directory)
+        if hasattr(self, "model_"):
+            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        super()._load_state(directory)
+        path = directory / MODEL_FILE
+        if path.exists():
+            model = PatchVAE(self.config, int(self.in_channels_))
+            model.load_state_dict({k: torch.from_numpy(v) for k, v in load_arrays(path).items()})
+            self.model_ = model.eval()
