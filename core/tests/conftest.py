@@ -126,9 +126,11 @@ def fake_plugins(tmp_path, monkeypatch) -> FakePlugins:
 
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch):
-    """Every test sees a freshly discovered process-wide registry and quiet progress bars."""
+    """Every test sees a freshly discovered registry of the example plugin, quiet progress."""
     monkeypatch.setenv("MORPHOSPACE_PROGRESS", "0")
-    monkeypatch.delenv("MORPHOSPACE_DISABLE_PLUGINS", raising=False)
+    # The core is tested against the example plugin alone, whatever else is installed.
+    others = {ep.name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)} - {"example"}
+    monkeypatch.setenv("MORPHOSPACE_DISABLE_PLUGINS", ",".join(sorted(others)))
     monkeypatch.delenv("MORPHOSPACE_STRICT_PLUGINS", raising=False)
     registry_module.reset()
     yield

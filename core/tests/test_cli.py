@@ -120,3 +120,41 @@ def test_strict_flag_fails_on_a_broken_plugin(fake_plugins):
     assert result.returncode == 1
     assert "plugin 'broken' (fake-broken) is broken" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+DEMO_PLUGIN = """
+import click
+from morphospace.core.plugin import PLUGIN_API_VERSION, PipelineSpec, hookimpl
+
+@hookimpl
+def morphospace_api_version():
+    return PLUGIN_API_VERSION
+
+@hookimpl
+def morphospace_pipelines():
+    return [PipelineSpec("quick", "fake_demo_data:quick.yaml", "a quick demo", demo=True)]
+
+@hookimpl
+def morphospace_cli(cli):
+    @cli.command("hello")
+    @click.argument("who")
+    def hello(who):
+        '''Say hello (added by a plugin).'''
+        click.echo(f"hello {who} from a plugin")
+"""
+
+
+def test_plugins_add_subcommands_and_demo_runs_their_demo_pipeline(fake_plugins, tmp_path):
+    fake_plugins.add("fake-demo", "demo", "fake_demo", DEMO_PLUGIN)
+    data = fake_plugins.root / "fake_demo_data"
+    data.mkdir()
+    (data / "__init__.py").write_text("")
+    (data / "quick.yaml").write_text(
+        registry.default_registry().pipeline_info("example.blobs_pipeline").read_text()
+    )
+    hello = _run_module("hello", "lab", pythonpath=fake_plugins.root)
+    assert hello.returncode == 0 and "hello lab from a plugin" in hello.stdout
+    demo = _run_module("demo", "--out", str(tmp_path / "demo"), pythonpath=fake_plugins.root)
+    assert demo.returncode == 0, demo.stderr
+    assert "== demo.quick: a quick demo" in demo.stdout
+    assert (tmp_path / "demo" / "demo.quick" / "report.html").exists()

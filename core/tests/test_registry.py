@@ -89,6 +89,7 @@ def test_broken_plugin_is_reported_not_fatal(fake_plugins):
     fake_plugins.add_good()
     reg = fake_plugins.registry()
     status = {p.name: p for p in reg.plugins()}
+    assert set(status) == {"broken", "ball"}
     assert status["broken"].status == "broken"
     assert "RuntimeError: boom at import" in status["broken"].reason
     assert status["broken"].fix == "pip install --force-reinstall fake-broken"
