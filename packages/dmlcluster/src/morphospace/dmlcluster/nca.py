@@ -1,0 +1,32 @@
+"""Neighbourhood Components Analysis (Goldberger et al., NIPS 2005) through metric-learn.
+
+Exact: every L-BFGS step forms the ``n x n`` soft-neighbour matrix, so time and
+memory grow with the square of the number of cells. Use ``dmlcluster.fast_nca``
+beyond a few thousand cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from morphospace.dmlcluster.config import NCAConfig
+from morphospace.dmlcluster.metric_encoder import MetricEncoder
+from morphospace.dmlcluster.metric_learn_compat import import_metric_learn
+
+
+class NCAEncoder(MetricEncoder):
+    """Learns ``L`` maximising the expected leave-one-out accuracy of a soft 1-NN."""
+
+    Config = NCAConfig
+
+    def learn_map(self, z: np.ndarray, y: np.ndarray | None) -> np.ndarray:
+        metric_learn = import_metric_learn()
+        model = metric_learn.NCA(
+            n_components=self.config.n_components,
+            max_iter=self.config.max_iter,
+            tol=self.config.tol,
+            random_state=self.config.seed,
+        )
+        model.fit(z, self.class_codes(y))
+        self.n_iter_ = int(model.n_iter_)
+        return model.components_

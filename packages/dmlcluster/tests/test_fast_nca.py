@@ -1,0 +1,72 @@
+"""The scalable NCA: its gradient, its agreement with exact NCA, and its speed-up."""
+
+import numpy as np
+from scipy.optimize import check_grad
+
+from morphospace.dmlcluster.fast_nca import FastNCAEncoder, nca_batch_gradient
+from morphospace.dmlcluster.label_agreement import purity_score
+from morphospace.dmlcluster.leiden import Leiden
+from morphospace.dmlcluster.metric_learn_compat import import_metric_learn
+
+
+def _data(n=40, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.integers(0, 3, n)
+
+
+def test_gradient_matches_finite_differences():
+    x, y = _data()
+    rng = np.random.default_rng(1)
+    anchors, cands = np.arange(15), np.arange(5, 40)
+    same = anchors[:, None] == cands[None, :]
+    shape = (3, x.shape[1])
+
+    def value(flat):
+        return nca_batch_gradient(
+            flat.reshape(shape), x[anchors], y[anchors], x[cands], y[cands], same
+        )[0]
+
+    def grad(flat):
+        return nca_batch_gradient(
+            flat.reshape(shape), x[anchors], y[anchors], x[cands], y[cands], same
+        )[1].ravel()
+
+    assert check_grad(value, grad, rng.normal(0, 0.3, 15)) < 1e-6
+
+
+def test_with_every_cell_as_anchor_and_candidate_it_is_exact_nca():
+    # metric-learn's loss is -sum_i p_i and its gradient; ours is the mean and its gradient.
+    x, y = _data()
+    model = import_metric_learn().NCA()
+    model.n_iter_ = 0
+    flat = np.random.default_rng(2).normal(0, 0.3, 25)
+    mask = y[:, None] == y[None, :]
+    loss, grad = model._loss_grad_lbfgs(flat, x, mask, -1.0)
+    everyone = np.arange(len(x))
+    value, ours = nca_batch_gradient(
+        flat.reshape(5, 5), x, y, x, y, everyone[:, None] == everyone[None, :]
+    )
+    np.testing.assert_allclose(value, -loss / len(x))
+    np.testing.assert_allclose(ours.ravel(), -grad / len(x), rtol=1e-6, atol=1e-10)
+
+
+def test_matches_exact_nca_purity_on_non_linear_populations(small_ifc):
+    from morphospace.dmlcluster.nca import NCAEncoder
+
+    x, y = small_ifc.X, small_ifc.obs["population"].to_numpy()
+    train = small_ifc.obs["train"].to_numpy()
+
+    def heldout_purity(encoder):
+        z = encoder.fit(x[train], y[train]).encode(x[~train])
+        return purity_score(y[~train], Leiden(resolution=0.5).fit_predict(z))
+
+    exact = heldout_purity(NCAEncoder(max_iter=50))
+    fast = heldout_purity(FastNCAEncoder(batch_size=128, n_candidates=128, max_iter=200))
+    assert fast > exact - 0.05
+
+
+def test_objective_rises_during_training(separable):
+    x, y = separable
+    encoder = FastNCAEncoder(batch_size=64, n_candidates=64, max_iter=100).fit(x, y)
+    start, end = encoder.objective_[:10].mean(), encoder.objective_[-10:].mean()
+    assert end > start + 0.1

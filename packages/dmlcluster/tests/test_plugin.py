@@ -1,0 +1,70 @@
+"""The plugin registers every component, light, and its configs validate params."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from morphospace.core import registry
+from morphospace.core.errors import ConfigError
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+COMPONENTS = {
+    "encoder": ["pca", "nca", "fast_nca", "lmnn", "mlkr", "lfda"],
+    "clusterer": ["leiden", "kmeans"],
+    "evaluator": ["purity", "ari", "nmi"],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [(kind, name) for kind, names in COMPONENTS.items() for name in names]
+)
+def test_every_component_is_created_through_the_registry(kind, name):
+    component = registry.create(kind, f"dmlcluster.{name}")
+    assert component.kind == kind
+    assert component.name == f"dmlcluster.{name}"
+
+
+def test_datasets_and_pipelines_are_registered():
+    datasets = {d.name for d in registry.datasets()}
+    assert {
+        "dmlcluster.breast_cancer",
+        "dmlcluster.pbmc68k_reduced",
+        "dmlcluster.synthetic_ifc",
+    } <= datasets
+    demos = {p.name for p in registry.pipelines() if p.demo}
+    assert "dmlcluster.breast_cancer" in demos
+
+
+def test_listing_components_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "import morphospace.dmlcluster.plugin, morphospace.dmlcluster.config\n"
+        "from morphospace.core import registry\n"
+        "registry.list(); registry.info('dmlcluster.nca'); registry.default_registry().config_class('dmlcluster.nca')\n"
+        "from morphospace.core.pipeline import plan\n"
+        "plan('dmlcluster.breast_cancer')\n"
+        "heavy = [m for m in ('sklearn', 'metric_learn', 'scanpy', 'igraph', 'leidenalg',"
+        " 'torch') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_package_has_no_namespace_init():
+    assert not (PACKAGE / "src" / "morphospace" / "__init__.py").exists()
+
+
+def test_unknown_parameter_names_component_and_suggests_field():
+    with pytest.raises(
+        ConfigError, match=r"dmlcluster.nca: unknown parameter 'n_component'.*n_components"
+    ):
+        registry.create("encoder", "dmlcluster.nca", n_component=2)
+
+
+def test_supervised_encoders_declare_that_they_need_labels():
+    for name in ["nca", "fast_nca", "lmnn", "mlkr", "lfda"]:
+        assert registry.default_registry().config_class(f"dmlcluster.{name}").requires_labels
+    assert not registry.default_registry().config_class("dmlcluster.pca").requires_labels
