@@ -65,14 +65,16 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
                 ax.scatter(points[:, 0], points[:, 1], s=4, alpha=0.7)
             else:
                 values = adata.obs[column].astype(str).to_numpy()
-                for i, value in enumerate(np.unique(values)[:20]):
+                categories = np.unique(values)[:20]
+                palette = plt.cm.tab10 if len(categories) <= 10 else plt.cm.tab20
+                for i, value in enumerate(categories):
                     chosen = values == value
                     ax.scatter(
                         points[chosen, 0],
                         points[chosen, 1],
                         s=4,
                         alpha=0.7,
-                        color=plt.cm.tab20(i % 20),
+                        color=palette(i),
                         label=value,
                     )
                 ax.legend(markerscale=3, fontsize=7, loc="best", title=column, title_fontsize=8)
