@@ -122,7 +122,7 @@ class PoincareKMeansConfig(ClustererConfig):
     n_clusters: int = Field(3, ge=1, description="number of clusters")
     n_init: int = Field(4, ge=1, description="k-means++ initialisations; the best is kept")
     max_iter: int = Field(50, ge=1, description="Lloyd iterations per initialisation")
-    tol: float = Field(1e-6, ge=0, description="stop when no centroid moves further (geodesic)")
+    tol: float = Field(1e-5, ge=0, description="stop when no centroid moves further (geodesic)")
     seed: int = Field(0)
 
 

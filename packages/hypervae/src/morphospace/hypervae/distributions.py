@@ -22,7 +22,7 @@ import torch
 
 from morphospace.hypervae import poincare_ball as ball
 
-_QUADRATURE_POINTS = 2048
+_QUADRATURE_POINTS = 2049  # odd, for Simpson's rule
 
 
 def _log_normal(v: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
@@ -70,7 +70,7 @@ class WrappedNormal:
 def riemannian_normal_log_normaliser(scale: torch.Tensor, dim: int, c: float = 1.0) -> torch.Tensor:
     """``log Z`` with ``Z = |S^{d-1}| int_0^inf exp(-r^2/2s^2) (sinh(sqrt(c) r)/sqrt(c))^{d-1} dr``.
 
-    ``scale`` has shape ``(..., 1)``; the result has shape ``(...)``. Trapezoid rule in
+    ``scale`` has shape ``(..., 1)``; the result has shape ``(...)``. Simpson's rule in
     ``t = r / scale`` on ``[0, (d-1) sqrt(c) scale + 12]``, which holds the integrand's
     mass to double precision, summed with ``logsumexp``; differentiable in ``scale``.
     """
@@ -85,9 +85,10 @@ def riemannian_normal_log_normaliser(scale: torch.Tensor, dim: int, c: float = 1
         log_f = torch.where(t > 0, log_f, torch.full_like(log_f, -math.inf))
     else:
         log_f = -0.5 * t**2
-    weights = torch.ones_like(u)
-    weights[0] = weights[-1] = 0.5
-    log_step = torch.log(scale * upper / (_QUADRATURE_POINTS - 1))  # dr = scale * dt
+    weights = torch.ones_like(u)  # Simpson: 1, 4, 2, 4, ..., 2, 4, 1 (times h / 3)
+    weights[1:-1:2] = 4
+    weights[2:-1:2] = 2
+    log_step = torch.log(scale * upper / (3 * (_QUADRATURE_POINTS - 1)))  # dr = scale * dt
     log_integral = torch.logsumexp(log_f + torch.log(weights), dim=-1) + log_step.squeeze(-1)
     log_sphere = math.log(2) + dim / 2 * math.log(math.pi) - math.lgamma(dim / 2)
     return log_sphere + log_integral

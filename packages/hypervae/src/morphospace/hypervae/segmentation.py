@@ -56,7 +56,7 @@ def embed_volume(
 def paint(grid_labels: np.ndarray, shape: tuple[int, int, int], stride: int) -> np.ndarray:
     """Voxel labels from labels on the window grid: each voxel takes its nearest centre's."""
     index = [
-        np.clip(np.round(np.arange(s) / stride).astype(int), 0, g - 1)
+        np.clip(np.ceil(np.arange(s) / stride - 0.5).astype(int), 0, g - 1)  # ties: lower
         for s, g in zip(shape, grid_labels.shape, strict=True)
     ]
     return grid_labels[np.ix_(*index)]

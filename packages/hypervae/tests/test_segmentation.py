@@ -1,0 +1,95 @@
+"""Sliding-window segmentation and the toy pipeline that `morphospace run` executes."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from morphospace.core.errors import InputError
+from morphospace.hypervae.segmentation import (
+    HierarchicalSegmenter,
+    embed_volume,
+    paint,
+    window_grid,
+)
+
+PIPELINE = (
+    Path(__file__).resolve().parents[1] / "src/morphospace/hypervae/pipelines/toy_segmentation.yaml"
+)
+
+
+def test_windows_are_centred_on_the_stride_grid():
+    volume = np.random.default_rng(0).random((1, 9, 8, 7)).astype(np.float32)
+
+    def centre_value(batch):  # the voxel at the window centre, as a 1-D "embedding"
+        return batch[:, 0, 2, 2, 2][:, None]
+
+    z, grid = embed_volume(centre_value, volume, patch_size=4, stride=2, batch_size=5)
+    assert grid == window_grid(volume.shape[1:], 2) == (5, 4, 4)
+    np.testing.assert_array_equal(z[:, 0].reshape(grid).numpy(), volume[0, ::2, ::2, ::2])
+
+
+def test_batches_do_not_change_the_embeddings():
+    volume = np.random.default_rng(1).random((2, 8, 8, 8)).astype(np.float32)
+
+    def mean(batch):
+        return batch.mean(dim=(2, 3, 4))
+
+    a, _ = embed_volume(mean, volume, 4, 3, batch_size=7)
+    b, _ = embed_volume(mean, volume, 4, 3, batch_size=1000)
+    torch.testing.assert_close(a, b)
+
+
+def test_paint_gives_each_voxel_its_nearest_centre():
+    grid = np.array([[[0, 1, 2]]])
+    painted = paint(grid, (1, 1, 6), stride=2)
+    np.testing.assert_array_equal(painted[0, 0], [0, 0, 1, 1, 2, 2])
+
+
+def test_segmenter_labels_every_voxel_at_every_level(toy, tiny_params):
+    seg = HierarchicalSegmenter(**tiny_params, stride=4, n_clusters=(2, 3, 4), n_init=1)
+    train = toy.obsm["volume"][toy.obs["train"].to_numpy()]
+    out = seg.fit(train).encode(toy.obsm["volume"])
+    assert out.shape == (3, 3 * 16**3)
+    maps = out.reshape(3, 3, 16, 16, 16)
+    for level, k in enumerate((2, 3, 4)):
+        assert set(np.unique(maps[:, level])) <= set(range(k))
+    assert seg.geometry.kind == "euclidean"  # label maps, not embeddings
+
+
+def test_segmenter_refuses_volumes_smaller_than_a_patch(fitted_segmenter):
+    with pytest.raises(InputError, match="smaller than the patch"):
+        fitted_segmenter.segment(np.zeros((1, 1, 3, 16, 16), np.float32))
+
+
+def test_segmenter_refuses_nan(fitted_segmenter):
+    volume = np.zeros((1, 1, 16, 16, 16), np.float32)
+    volume[0, 0, 0, 0, 0] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        fitted_segmenter.segment(volume)
+
+
+@pytest.fixture(scope="module")
+def fitted_segmenter(toy, tiny_params):
+    train = toy.obsm["volume"][toy.obs["train"].to_numpy()]
+    return HierarchicalSegmenter(**tiny_params, stride=4, n_init=1).fit(train)
+
+
+@pytest.mark.slow
+def test_example_pipeline_runs_with_figures(tmp_path):
+    from morphospace.core.pipeline.runner import run
+    from morphospace.core.pipeline.schema import load_pipeline
+
+    pipeline = load_pipeline(PIPELINE).model_dump()
+    pipeline["dataset"]["params"] = {"n_train": 2, "n_test": 1, "size": 16}
+    pipeline["steps"][0]["params"].update(
+        {"n_steps": 3, "patch_size": 4, "hidden_channels": 4, "stride": 4, "n_init": 1}
+    )
+    result = run(pipeline, tmp_path / "run")
+    dice = result.metrics["dice"]
+    assert {"dice_level1", "dice_level2", "dice_level3"} <= set(dice)
+    assert all(0 <= m["value"] <= 1 for m in dice.values())
+    figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
+    assert any("segmentation-of-volume2" in name for name in figures)
+    assert (tmp_path / "run" / "components" / "segmentation" / "model.safetensors").is_file()
