@@ -1,0 +1,150 @@
+"""The DiffKillR workflow as one component: ``diffkillr.annotator``.
+
+``fit`` builds the cell bank from the user's annotated cells (an extra image channel
+holding their instance ids, see :mod:`~morphospace.diffkillr.datasets`), trains a
+DiffeoInvariantNet on the archetypes and off-centre background windows, and a
+DiffeoMappingNet on the archetypes. ``encode`` annotates every field: it returns each
+field's propagated instance map, flattened to one row of ``H * W`` values, so that a
+pipeline step stores it in ``obsm["X_<key>"]`` and evaluators (``diffkillr.counting``,
+``diffkillr.registration``) score it against the true masks. Per-cell results (centres,
+orientations, archetypes, timings) stay on the component in ``annotations``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from morphospace.core import Encoder
+from morphospace.core.errors import InputError
+from morphospace.core.validation import check_array
+from morphospace.diffkillr.cell_bank import CellBank
+from morphospace.diffkillr.config import AnnotatorConfig
+from morphospace.diffkillr.propagation import FieldAnnotation, annotate_field
+
+BANK_FILE = "cell_bank.npz"
+
+
+class Annotator(Encoder):
+    """Bank from annotated cells -> both networks -> annotate whole fields."""
+
+    Config = AnnotatorConfig
+
+    def _split(self, x) -> tuple[np.ndarray, np.ndarray]:
+        x = check_array(x, name="fields", ndim=4)
+        if x.shape[1] < 2:
+            raise InputError(
+                f"{self.name}: expected fields (N, C + 1, H, W) with the annotation channel "
+                f"at {self.config.annotation_channel}, found {x.shape[1]} channel(s)"
+            )
+        channel = self.config.annotation_channel % x.shape[1]
+        images = np.delete(x, channel, axis=1).astype(np.float32)
+        return images, x[:, channel]
+
+    def _sub_params(self, params: dict) -> dict:
+        return {"patch_size": self.config.patch_size, "seed": self.config.seed, **params}
+
+    def fit(self, x, y=None) -> Annotator:
+        from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
+        from morphospace.diffkillr.mapping_net import DiffeoMappingNet
+
+        images, annotations = self._split(x)
+        c = self.config
+        banks = []
+        remaining = c.max_archetypes
+        for image, annotation in zip(images, annotations):
+            if remaining <= 0 or not (annotation > 0).any():
+                continue
+            bank = CellBank.from_annotations(
+                image,
+                annotation,
+                c.patch_size,
+                max_cells=remaining,
+                background_per_cell=c.background_per_cell,
+                seed=c.seed,
+            )
+            banks.append(bank)
+            remaining -= len(bank)
+        if not banks:
+            raise InputError(
+                f"{self.name}: the cell bank is empty: no annotated cell in the annotation "
+                "channel of the fields it was fitted on"
+            )
+        bank = CellBank(
+            patches=np.concatenate([b.patches for b in banks]),
+            masks=np.concatenate([b.masks for b in banks]),
+            centres=np.concatenate([b.centres for b in banks]),
+            orientations=np.concatenate([b.orientations for b in banks]),
+            background=np.concatenate([b.background for b in banks if b.background is not None])
+            if c.background_per_cell
+            else None,
+            threshold=c.score_threshold,
+        )
+        x_train, y_train = bank.training_set()
+        self.invariant_net_ = DiffeoInvariantNet(**self._sub_params(c.invariant_net)).fit(
+            x_train, y_train
+        )
+        self.mapping_net_ = DiffeoMappingNet(**self._sub_params(c.mapping_net)).fit(bank.patches)
+        self.bank_ = bank.embed(self.invariant_net_)
+        return self
+
+    def annotate(self, image: np.ndarray) -> FieldAnnotation:
+        """Annotate one field ``(C, H, W)`` (image channels only)."""
+        self.check_is_fitted()
+        c = self.config
+        return annotate_field(
+            image,
+            self.bank_,
+            self.invariant_net_,
+            self.mapping_net_,
+            stride=c.stride,
+            threshold=c.score_threshold,
+            nms_distance=c.nms_distance,
+            max_cells=c.max_cells,
+        )
+
+    def encode(self, x) -> np.ndarray:
+        """Each field's propagated instance map, flattened: ``(N, H * W)``."""
+        self.check_is_fitted()
+        images, _ = self._split(x)
+        self.annotations = [self.annotate(image) for image in images]
+        return np.stack([a.labels.reshape(-1) for a in self.annotations]).astype(np.float32)
+
+    # ------------------------------------------------------------------ report
+    def report_figures(self, adata, key: str) -> list:
+        from morphospace.diffkillr.figures import field_figure, propagation_figure
+
+        annotations = getattr(self, "annotations", None)
+        if not annotations:
+            return []
+        record = adata.uns.get(key, {})
+        rep = record.get("use_rep", "annotated_image") if isinstance(record, dict) else None
+        if rep not in adata.obsm:
+            return []
+        images, _ = self._split(np.asarray(adata.obsm[rep]))
+        return [
+            (
+                "DiffKillR: archetype, query, warped mask",
+                propagation_figure(self.bank_, images[0], annotations[0]),
+            ),
+            ("DiffKillR: field with propagated masks", field_figure(images[0], annotations[0])),
+        ]
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        if not self.is_fitted():
+            return
+        self.invariant_net_.save(directory / "invariant_net")
+        self.mapping_net_.save(directory / "mapping_net")
+        self.bank_.save(directory / BANK_FILE)
+
+    def _load_state(self, directory: Path) -> None:
+        from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
+        from morphospace.diffkillr.mapping_net import DiffeoMappingNet
+
+        if not (directory / BANK_FILE).exists():
+            return
+        self.invariant_net_ = DiffeoInvariantNet.load(directory / "invariant_net")
+        self.mapping_net_ = DiffeoMappingNet.load(directory / "mapping_net")
+        self.bank_ = CellBank.load(directory / BANK_FILE)

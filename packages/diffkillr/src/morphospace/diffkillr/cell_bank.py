@@ -1,0 +1,195 @@
+"""The cell bank: a few annotated archetype cells, their annotations and embeddings.
+
+Built from k annotated cells of a field (:meth:`CellBank.from_annotations`): each
+archetype keeps its patch, its mask, its point annotation (the centre) and its
+orientation. Once embedded by a DiffeoInvariantNet, :meth:`CellBank.match` gives every
+query its nearest archetype, the cosine score, and a cell-vs-background decision: a
+query is a cell when its score clears the threshold *and* it is closer to an archetype
+than to every background example (off-centre windows around the annotated cells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from morphospace.core.errors import InputError
+from morphospace.core.validation import check_array
+from morphospace.diffkillr.diffeomorphisms import principal_axis
+
+
+@dataclass
+class BankMatch:
+    """Per query: nearest archetype, cosine score, best background score, decision."""
+
+    index: np.ndarray
+    score: np.ndarray
+    background_score: np.ndarray
+    is_cell: np.ndarray
+
+
+def crop(
+    image: np.ndarray, centres: np.ndarray, size: int, fill: float | None = None
+) -> np.ndarray:
+    """Square windows ``(K, C, size, size)`` of ``image (C, H, W)`` centred on integer centres.
+
+    Outside the image the window reads ``fill`` (default: the image's median, i.e. background).
+    """
+    fill = float(np.median(image)) if fill is None else fill
+    half = size // 2
+    padded = np.pad(image, ((0, 0), (half, half), (half, half)), constant_values=fill)
+    centres = np.rint(np.asarray(centres)).astype(int).reshape(-1, 2)
+    if len(centres) == 0:
+        return np.zeros((0, image.shape[0], size, size), dtype=image.dtype)
+    return np.stack([padded[:, r : r + size, c : c + size] for r, c in centres])
+
+
+@dataclass
+class CellBank:
+    """Archetype patches ``(K, C, P, P)`` with masks, centres and orientations."""
+
+    patches: np.ndarray
+    masks: np.ndarray  # (K, 1, P, P) 0/1
+    centres: np.ndarray  # (K, 2) point annotation in patch coordinates
+    orientations: np.ndarray  # (K,) radians
+    labels: np.ndarray | None = None  # (K,) optional class of each archetype
+    background: np.ndarray | None = None  # (B, C, P, P) off-centre windows
+    embeddings: np.ndarray | None = None
+    background_embeddings: np.ndarray | None = None
+    threshold: float = 0.6
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.patches = check_array(self.patches, name="cell bank patches", ndim=4, min_samples=0)
+        if len(self.patches) == 0:
+            raise InputError("the cell bank is empty: annotate at least one cell")
+        k, _, h, w = self.patches.shape
+        self.masks = check_array(self.masks, name="cell bank masks", ndim=4)
+        if self.masks.shape != (k, 1, h, w):
+            raise InputError(
+                f"cell bank masks must have shape {(k, 1, h, w)} to match the patches, "
+                f"found {self.masks.shape}"
+            )
+        self.centres = np.asarray(self.centres, dtype=float).reshape(k, 2)
+        self.orientations = np.asarray(self.orientations, dtype=float).reshape(k)
+
+    def __len__(self) -> int:
+        return len(self.patches)
+
+    @property
+    def patch_size(self) -> int:
+        return self.patches.shape[-1]
+
+    @classmethod
+    def from_annotations(
+        cls,
+        image: np.ndarray,
+        annotations: np.ndarray,
+        patch_size: int = 32,
+        max_cells: int | None = None,
+        orientations: dict[int, float] | None = None,
+        background_per_cell: int = 4,
+        seed: int = 0,
+    ) -> CellBank:
+        """A bank from a field ``image (C, H, W)`` and its instance annotations ``(H, W)``.
+
+        Every non-zero id of ``annotations`` is one annotated cell; ids beyond
+        ``max_cells`` are ignored. The orientation is the mask's principal axis unless
+        given per id in ``orientations``.
+        """
+        image = check_array(image, name="image", ndim=3)
+        annotations = check_array(annotations, name="annotations", ndim=2)
+        if annotations.shape != image.shape[1:]:
+            raise InputError(
+                f"annotations of shape {annotations.shape} do not match the image's "
+                f"spatial shape {image.shape[1:]}"
+            )
+        if annotations.dtype.kind == "f" and not np.all(annotations == np.round(annotations)):
+            raise InputError("annotations must be integer instance ids (0 = not annotated)")
+        annotations = annotations.astype(np.int64)
+        ids = np.unique(annotations[annotations > 0])
+        if len(ids) == 0:
+            raise InputError("the cell bank is empty: the annotations contain no cell (all zeros)")
+        ids = ids[:max_cells] if max_cells else ids
+        centres = np.array(ndimage.center_of_mass(np.ones_like(annotations), annotations, ids))
+        centres = np.rint(centres).astype(int).reshape(-1, 2)
+        patches = crop(image, centres, patch_size)
+        label_windows = crop(annotations[None].astype(float), centres, patch_size, fill=0)
+        masks = (label_windows == ids[:, None, None, None]).astype(np.uint8)
+        orientation = np.array(
+            [(orientations or {}).get(int(i), principal_axis(m[0])) for i, m in zip(ids, masks)]
+        )
+        c = (patch_size - 1) / 2
+        local = np.array([ndimage.center_of_mass(m[0]) for m in masks]) if len(masks) else []
+        rng = np.random.default_rng(seed)
+        background = None
+        if background_per_cell:
+            n = background_per_cell * len(ids)
+            angle = rng.uniform(0, 2 * np.pi, n)
+            radius = rng.uniform(0.35, 0.55, n) * patch_size
+            offsets = np.stack([np.sin(angle), np.cos(angle)], 1) * radius[:, None]
+            background = crop(
+                image, np.repeat(centres, background_per_cell, 0) + offsets, patch_size
+            )
+        bank = cls(
+            patches=patches.astype(np.float32),
+            masks=masks,
+            centres=np.asarray(local, dtype=float).reshape(-1, 2)
+            if len(local)
+            else np.full((0, 2), c),
+            orientations=orientation,
+            labels=ids,
+            background=None if background is None else background.astype(np.float32),
+        )
+        bank.extra["field_centres"] = centres
+        return bank
+
+    def training_set(self) -> tuple[np.ndarray, np.ndarray]:
+        """Patches and classes to train the encoder: one class per archetype, one for background."""
+        x, y = self.patches, np.arange(len(self))
+        if self.background is not None and len(self.background):
+            x = np.concatenate([x, self.background])
+            y = np.concatenate([y, np.full(len(self.background), -1)])
+        return x, y
+
+    def embed(self, encoder) -> CellBank:
+        """Embed archetypes (and background examples) with a fitted encoder."""
+        self.embeddings = np.asarray(encoder.encode(self.patches))
+        if self.background is not None and len(self.background):
+            self.background_embeddings = np.asarray(encoder.encode(self.background))
+        return self
+
+    def match(self, embeddings: np.ndarray, threshold: float | None = None) -> BankMatch:
+        """Nearest archetype of each query embedding, with a cell-vs-background decision."""
+        if self.embeddings is None:
+            raise InputError("the cell bank has no embeddings yet: call bank.embed(encoder) first")
+        z = check_array(embeddings, name="query embeddings", ndim=2, min_samples=0)
+        if z.shape[1] != self.embeddings.shape[1]:
+            raise InputError(
+                f"query embeddings have {z.shape[1]} dimensions, the bank's have "
+                f"{self.embeddings.shape[1]}"
+            )
+        similarity = z @ self.embeddings.T
+        index = similarity.argmax(1) if len(z) else np.zeros(0, dtype=int)
+        score = similarity.max(1) if len(z) else np.zeros(0)
+        if self.background_embeddings is not None:
+            background = (z @ self.background_embeddings.T).max(1) if len(z) else np.zeros(0)
+        else:
+            background = np.full(len(z), -np.inf)
+        threshold = self.threshold if threshold is None else threshold
+        return BankMatch(index, score, background, (score >= threshold) & (score > background))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> None:
+        arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
+        np.savez(path, threshold=self.threshold, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> CellBank:
+        with np.load(path, allow_pickle=False) as data:
+            values = {k: data[k] for k in data.files}
+        values["threshold"] = float(values["threshold"])
+        return cls(**values)

@@ -1,0 +1,181 @@
+"""Configs of the DiffKillR components: hyperparameters and declarations, torch-free.
+
+The pipeline planner, ``morphospace info`` and parameter validation read these classes
+without importing the networks, so this module imports only pydantic and the core.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from morphospace.core.config import EncoderConfig, EvaluatorConfig, RegistrarConfig
+
+DIFFEOMORPHISM_KINDS = (
+    "rotation",
+    "uniform_stretch",
+    "directional_stretch",
+    "volume_preserving_stretch",
+    "partial_stretch",
+    "elastic",
+)
+
+
+class _AugmentationFields(EncoderConfig):
+    """Strength of the random diffeomorphisms a network is trained on."""
+
+    augmentations: tuple[str, ...] = Field(
+        DIFFEOMORPHISM_KINDS, description="diffeomorphism kinds drawn during training"
+    )
+    max_rotation: float = Field(180.0, ge=0, le=180, description="largest rotation, degrees")
+    max_stretch: float = Field(0.25, ge=0, lt=1, description="largest relative stretch")
+    elastic_magnitude: float = Field(1.5, ge=0, description="elastic displacement scale, px")
+    elastic_smoothness: float = Field(4.0, gt=0, description="elastic field Gaussian sigma, px")
+
+    @field_validator("augmentations")
+    @classmethod
+    def _known_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in DIFFEOMORPHISM_KINDS]
+        if unknown:
+            raise ValueError(
+                f"unknown diffeomorphism {unknown[0]!r}; choose from {DIFFEOMORPHISM_KINDS}"
+            )
+        return value
+
+
+class DiffeoInvariantNetConfig(_AugmentationFields):
+    """DiffeoInvariantNet: a residual conv encoder made invariant to cell deformations."""
+
+    input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+
+    patch_size: int = Field(32, ge=8, description="side of the square cell patches, px")
+    width: int = Field(8, ge=4, description="channels of the first conv block")
+    embedding_dim: int = Field(64, ge=2, description="embedding dimension (unit sphere)")
+    loss: Literal["supcon", "triplet"] = Field("supcon", description="contrastive loss")
+    temperature: float = Field(0.1, gt=0, description="supervised-contrastive temperature")
+    margin: float = Field(0.3, gt=0, description="triplet margin (cosine distance)")
+    reconstruction_weight: float = Field(
+        0.5, ge=0, description="weight of reconstructing the un-deformed patch"
+    )
+    n_steps: int = Field(200, ge=1, description="optimiser steps")
+    batch_size: int = Field(16, ge=2, description="cells per step")
+    views: int = Field(4, ge=2, description="augmented views of each cell per step")
+    learning_rate: float = Field(2e-3, gt=0)
+    seed: int = 0
+    checkpoint_dir: str | None = Field(None, description="resume from / save training state here")
+    checkpoint_every: int = Field(100, ge=1)
+
+
+class DiffeoMappingNetConfig(RegistrarConfig):
+    """DiffeoMappingNet: UNet -> stationary velocity field -> scaling and squaring."""
+
+    patch_size: int = Field(32, ge=8, description="side of the square patches, px (power of 2)")
+    width: int = Field(8, ge=4, description="channels of the first UNet level")
+    depth: int = Field(3, ge=1, le=5, description="UNet down-sampling levels")
+    integration: Literal["svf", "displacement"] = Field(
+        "svf",
+        description="'svf': velocity integrated by scaling and squaring (diffeomorphic); "
+        "'displacement': the plain-UNet ablation",
+    )
+    integration_steps: int = Field(6, ge=0, description="scaling-and-squaring steps")
+    similarity: Literal["mse", "ncc"] = Field("mse", description="image similarity loss")
+    field_weight: float = Field(
+        1.0, ge=0, description="weight of the error to the known field of the training pair"
+    )
+    smoothness_weight: float = Field(0.05, ge=0, description="weight of the gradient penalty")
+    cycle_weight: float = Field(0.1, ge=0, description="weight of the inverse-consistency loss")
+    prealign: Literal["ncc", "mi", "none"] = Field(
+        "ncc", description="flip/90-degree pre-alignment before registration"
+    )
+    max_rotation: float = Field(45.0, ge=0, le=180, description="training pair rotation, degrees")
+    max_stretch: float = Field(0.25, ge=0, lt=1)
+    elastic_magnitude: float = Field(1.5, ge=0)
+    elastic_smoothness: float = Field(4.0, gt=0)
+    n_steps: int = Field(300, ge=1)
+    batch_size: int = Field(16, ge=1)
+    learning_rate: float = Field(2e-3, gt=0)
+    seed: int = 0
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = Field(100, ge=1)
+
+
+class AnnotatorConfig(EncoderConfig):
+    """The DiffKillR workflow: bank from annotated cells, both nets, whole-field annotation."""
+
+    input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+
+    patch_size: int = Field(32, ge=8, description="cell patch side, px")
+    annotation_channel: int = Field(
+        -1, description="channel of the input holding the user's instance annotations"
+    )
+    max_archetypes: int = Field(16, ge=1, description="use at most this many annotated cells")
+    background_per_cell: int = Field(
+        4, ge=0, description="off-centre background windows sampled per annotated cell"
+    )
+    stride: int = Field(4, ge=1, description="sliding-window step, px")
+    score_threshold: float = Field(
+        0.6, ge=-1, le=1, description="least cosine similarity of a cell"
+    )
+    nms_distance: float = Field(
+        0.5, gt=0, description="suppress detections closer than this fraction of a patch"
+    )
+    max_cells: int = Field(2000, ge=1, description="most cells per field")
+    invariant_net: dict[str, Any] = Field({}, description="DiffeoInvariantNet params")
+    mapping_net: dict[str, Any] = Field({}, description="DiffeoMappingNet params")
+    seed: int = 0
+
+    @field_validator("invariant_net")
+    @classmethod
+    def _check_invariant(cls, value: dict[str, Any]) -> dict[str, Any]:
+        DiffeoInvariantNetConfig.from_params(value, component="diffkillr.invariant_net")
+        return value
+
+    @field_validator("mapping_net")
+    @classmethod
+    def _check_mapping(cls, value: dict[str, Any]) -> dict[str, Any]:
+        DiffeoMappingNetConfig.from_params(value, component="diffkillr.mapping_net")
+        return value
+
+
+class MatchingConfig(EvaluatorConfig):
+    """Retrieval of each query cell's archetype: MAP and top-k accuracy."""
+
+    inputs: ClassVar[dict[str, str]] = {
+        "embedding": "embedding",
+        "labels": "labels",
+        "bank": "labels",
+    }
+    optional_inputs: ClassVar[tuple[str, ...]] = ("bank",)
+    top_k: tuple[int, ...] = Field((1, 3), description="report top-k accuracy for each k")
+
+
+class RegistrationConfig(EvaluatorConfig):
+    """Registration quality: overlap of warped labels, image agreement, field error, folding."""
+
+    inputs: ClassVar[dict[str, str]] = {
+        "masks_true": "masks",
+        "masks_pred": "masks",
+        "images_true": "images",
+        "images_pred": "images",
+        "displacement_true": "displacement",
+        "displacement_pred": "displacement",
+    }
+    optional_inputs: ClassVar[tuple[str, ...]] = tuple(inputs)
+
+
+class CountingConfig(EvaluatorConfig):
+    """Cell counting: detections matched one-to-one to true cells within a tolerance."""
+
+    inputs: ClassVar[dict[str, str]] = {"masks_true": "masks", "masks_pred": "masks"}
+    tolerance: float = Field(6.0, gt=0, description="largest centre distance of a match, px")
+
+
+class OrientationConfig(EvaluatorConfig):
+    """Orientation error of propagated cell axes (axial: angles modulo 180 degrees)."""
+
+    inputs: ClassVar[dict[str, str]] = {
+        "orientation_true": "labels",
+        "orientation_pred": "labels",
+    }
+    axial: bool = Field(True, description="compare angles modulo pi (an axis has no sign)")

@@ -1,0 +1,104 @@
+"""Fitting a torch model with ``accelerate``: seeds, progress, resumable checkpoints.
+
+The loop is :func:`morphospace.core.training.train_loop`; this module adds the torch
+half: an :class:`accelerate.Accelerator` (one CPU, one GPU or many, unchanged code), an
+Adam optimiser, and saving/restoring model + optimiser state as safetensors. Each step
+draws its randomness from ``numpy.random.default_rng([seed, step])``, so a resumed run
+sees exactly the batches an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from morphospace.core.training import load_training_state, save_training_state, train_loop
+
+#: ``loss_fn(model, rng, device) -> (loss tensor, {name: float})``
+LossFunction = Callable[[torch.nn.Module, np.random.Generator, torch.device], tuple]
+
+
+def seed_everything(seed: int) -> None:
+    from accelerate.utils import set_seed
+
+    set_seed(seed)
+
+
+def fit_model(
+    model: torch.nn.Module,
+    loss_fn: LossFunction,
+    *,
+    n_steps: int,
+    learning_rate: float,
+    seed: int,
+    checkpoint_dir: str | None = None,
+    checkpoint_every: int = 100,
+    desc: str = "training",
+) -> tuple[torch.nn.Module, dict[str, list[float]]]:
+    """Train ``model`` for ``n_steps`` (resumable in ``checkpoint_dir``); return it, history."""
+    from accelerate import Accelerator
+
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    start, history = 0, {}
+    if checkpoint_dir is not None:
+        saved = load_training_state(checkpoint_dir, to_tensor=torch.from_numpy)
+        if saved is not None:
+            start, state, history = saved
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+    model, optimizer = accelerator.prepare(model, optimizer)
+    model.train()
+
+    def step_fn(step: int) -> dict[str, float]:
+        rng = np.random.default_rng([seed, step])
+        optimizer.zero_grad(set_to_none=True)
+        loss, logs = loss_fn(model, rng, accelerator.device)
+        accelerator.backward(loss)
+        optimizer.step()
+        return logs
+
+    def on_checkpoint(step: int, hist: dict[str, list[float]]) -> None:
+        state = {
+            "model": accelerator.unwrap_model(model).state_dict(),
+            "optimizer": optimizer.state_dict(),
+        }
+        save_training_state(checkpoint_dir, step, state, hist)
+
+    history = train_loop(
+        step_fn,
+        n_steps,
+        start_step=start,
+        history=history,
+        checkpoint_every=checkpoint_every if checkpoint_dir else None,
+        on_checkpoint=on_checkpoint if checkpoint_dir else None,
+        desc=desc,
+    )
+    model = accelerator.unwrap_model(model)
+    model.eval()
+    return model, history
+
+
+def device_of(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+def to_tensor(x: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    return torch.as_tensor(np.ascontiguousarray(x), dtype=torch.float32, device=device)
+
+
+@torch.no_grad()
+def batched(
+    function: Callable[..., torch.Tensor],
+    *arrays: np.ndarray,
+    device: torch.device | str = "cpu",
+    batch_size: int = 512,
+) -> np.ndarray:
+    """Apply ``function`` to aligned numpy arrays in batches; concatenate the numpy results."""
+    outputs = []
+    for start in range(0, len(arrays[0]), batch_size):
+        chunk = [to_tensor(a[start : start + batch_size], device) for a in arrays]
+        outputs.append(function(*chunk).cpu().numpy())
+    return np.concatenate(outputs) if outputs else np.zeros((0,))

@@ -1,0 +1,213 @@
+"""DiffeoInvariantNet: an encoder that maps a cell and its deformed versions together.
+
+A residual conv encoder embeds a patch on the unit sphere; a decoder reconstructs the
+*un-deformed* patch from the embedding of a deformed view, so the embedding keeps the
+cell's appearance but forgets the diffeomorphism. Training draws several random
+diffeomorphisms (:mod:`~morphospace.diffkillr.diffeomorphisms`) of each cell per step
+and pulls the views of one class together with the supervised-contrastive loss of
+Khosla et al. 2020 (a batch-hard triplet loss as an option). Cells are compared by
+cosine similarity.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from morphospace.core import Encoder
+from morphospace.core.errors import InputError
+from morphospace.core.training import load_arrays, save_arrays
+from morphospace.core.validation import check_array, check_labels
+from morphospace.diffkillr.config import DiffeoInvariantNetConfig
+from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
+from morphospace.diffkillr.fitting import batched, device_of, fit_model, seed_everything, to_tensor
+
+MODEL_FILE = "model.safetensors"
+
+
+class _ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.GroupNorm(4, channels),
+            nn.SiLU(),
+            nn.Conv2d(channels, channels, 3, padding=1),
+            nn.GroupNorm(4, channels),
+        )
+
+    def forward(self, x):
+        return F.silu(x + self.body(x))
+
+
+class InvariantNetwork(nn.Module):
+    """Residual encoder to a unit embedding; decoder back to a patch."""
+
+    def __init__(self, in_channels: int, patch_size: int, width: int, embedding_dim: int):
+        super().__init__()
+        levels = 3
+        self.bottom = patch_size // 2**levels
+        widths = [width * 2**i for i in range(levels + 1)]
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, width, 3, padding=1), nn.SiLU()]
+        for i in range(levels):  # residual blocks at 1/2, 1/4 and 1/8 of the patch size
+            layers += [nn.Conv2d(widths[i], widths[i + 1], 3, 2, 1), _ResidualBlock(widths[i + 1])]
+        self.encoder = nn.Sequential(*layers)
+        flat = widths[-1] * self.bottom**2
+        self.head = nn.Linear(flat, embedding_dim)
+        self.expand = nn.Linear(embedding_dim, flat)
+        up: list[nn.Module] = []
+        for i in reversed(range(levels)):
+            up += [
+                nn.Upsample(scale_factor=2),
+                nn.Conv2d(widths[i + 1], widths[i], 3, padding=1),
+                nn.SiLU(),
+            ]
+        up += [nn.Conv2d(width, in_channels, 3, padding=1)]
+        self.decoder = nn.Sequential(*up)
+        self.top = widths[-1]
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(x).flatten(1))
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.features(x), dim=1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.features(x)
+        recon = self.decoder(self.expand(h).view(-1, self.top, self.bottom, self.bottom))
+        return F.normalize(h, dim=1), recon
+
+
+def supcon_loss(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Supervised contrastive loss (Khosla et al. 2020) on unit embeddings."""
+    logits = z @ z.T / temperature
+    n = len(z)
+    self_mask = torch.eye(n, dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_mask, float("-inf"))
+    positives = (labels[:, None] == labels[None, :]) & ~self_mask
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    count = positives.sum(1).clamp(min=1)
+    return -(log_prob.masked_fill(~positives, 0).sum(1) / count).mean()
+
+
+def triplet_loss(z: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:
+    """Batch-hard triplet loss on cosine distance."""
+    distance = 1 - z @ z.T
+    same = labels[:, None] == labels[None, :]
+    hardest_positive = distance.masked_fill(~same, -1).max(1).values
+    hardest_negative = distance.masked_fill(same, 3).min(1).values
+    return F.relu(hardest_positive - hardest_negative + margin).mean()
+
+
+class DiffeoInvariantNet(Encoder):
+    """Embeds cell patches ``(N, C, P, P)`` so deformed versions of one cell coincide.
+
+    ``fit(x, y)``: ``y`` gives a class per patch (an archetype, a cell type); without
+    it every patch is its own class. ``encode`` returns unit vectors ``(N, d)``.
+    """
+
+    Config = DiffeoInvariantNetConfig
+
+    def _check_patches(self, x, name: str = "patches") -> np.ndarray:
+        x = check_array(x, name=name, ndim=4)
+        p = self.config.patch_size
+        if x.shape[2:] != (p, p):
+            raise InputError(
+                f"{self.name}: {name} must be {p}x{p} (patch_size), found {x.shape[2]}x{x.shape[3]}"
+            )
+        if p % 8:
+            raise InputError(f"{self.name}: patch_size must be a multiple of 8, got {p}")
+        if hasattr(self, "n_channels_") and x.shape[1] != self.n_channels_:
+            raise InputError(
+                f"{self.name}: {name} have {x.shape[1]} channel(s), the model was fitted on "
+                f"{self.n_channels_}"
+            )
+        return x.astype(np.float32)
+
+    def _build(self, n_channels: int) -> InvariantNetwork:
+        c = self.config
+        return InvariantNetwork(n_channels, c.patch_size, c.width, c.embedding_dim)
+
+    def fit(self, x, y=None) -> DiffeoInvariantNet:
+        for attr in ("n_channels_", "model_"):
+            self.__dict__.pop(attr, None)
+        x = self._check_patches(x)
+        if y is None:
+            classes = np.arange(len(x))
+        else:
+            y = check_labels(y, len(x), name="y")
+            classes = np.unique(y, return_inverse=True)[1]
+        c = self.config
+        seed_everything(c.seed)
+        self.n_channels_ = int(x.shape[1])
+        self.mean_ = float(x.mean())
+        self.std_ = float(x.std()) or 1.0
+        normalised = (x - self.mean_) / self.std_
+        sampler = DiffeomorphismSampler(
+            c.augmentations,
+            c.max_rotation,
+            c.max_stretch,
+            c.elastic_magnitude,
+            c.elastic_smoothness,
+        )
+
+        def loss_fn(model, rng, device):
+            chosen = rng.choice(len(x), size=min(c.batch_size, len(x)), replace=len(x) < 2)
+            views = np.repeat(chosen, c.views)
+            fields, _ = sampler.sample_fields(len(views), normalised.shape[2:], rng)
+            deformed, _ = warp(normalised[views], None, fields)
+            deformed = deformed + rng.normal(0, 0.05, deformed.shape).astype(np.float32)
+            z, recon = model(to_tensor(deformed, device))
+            labels = torch.as_tensor(classes[views], device=device)
+            if c.loss == "supcon":
+                contrastive = supcon_loss(z, labels, c.temperature)
+            else:
+                contrastive = triplet_loss(z, labels, c.margin)
+            reconstruction = F.mse_loss(recon, to_tensor(normalised[views], device))
+            loss = contrastive + c.reconstruction_weight * reconstruction
+            return loss, {
+                "contrastive": contrastive.item(),
+                "reconstruction": reconstruction.item(),
+            }
+
+        self.model_, self.history = fit_model(
+            self._build(self.n_channels_),
+            loss_fn,
+            n_steps=c.n_steps,
+            learning_rate=c.learning_rate,
+            seed=c.seed,
+            checkpoint_dir=c.checkpoint_dir,
+            checkpoint_every=c.checkpoint_every,
+            desc="DiffeoInvariantNet",
+        )
+        return self
+
+    def encode(self, x) -> np.ndarray:
+        self.check_is_fitted()
+        x = (self._check_patches(x) - self.mean_) / self.std_
+        return batched(self.model_.embed, x, device=device_of(self.model_))
+
+    def reconstruct(self, x) -> np.ndarray:
+        """The un-deformed patch the decoder sees behind each input (in input units)."""
+        self.check_is_fitted()
+        x = (self._check_patches(x) - self.mean_) / self.std_
+        recon = batched(lambda t: self.model_(t)[1], x, device=device_of(self.model_))
+        return recon * self.std_ + self.mean_
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        super()._save_state(directory)  # n_channels_, mean_, std_ as npz
+        if hasattr(self, "model_"):
+            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        super()._load_state(directory)
+        if (directory / MODEL_FILE).exists():
+            model = self._build(int(self.n_channels_))
+            state = {k: torch.from_numpy(v) for k, v in load_arrays(directory / MODEL_FILE).items()}
+            model.load_state_dict(state)
+            self.model_ = model.eval()

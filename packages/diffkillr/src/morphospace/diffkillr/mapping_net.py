@@ -1,0 +1,212 @@
+"""DiffeoMappingNet: a UNet that registers an archetype patch onto a cell patch.
+
+The UNet reads the pair (moving, fixed) and predicts a stationary velocity field; its
+exponential by scaling and squaring is a diffeomorphic displacement field, applied by a
+spatial transformer. Training pairs are a cell and a random diffeomorphism of it
+(:mod:`~morphospace.diffkillr.diffeomorphisms`), so the true field is known; the loss is
+image similarity in both directions (the inverse map is the exponential of ``-v``), an
+inverse-consistency (cycle) term, a smoothness penalty and the error to the known field.
+``integration="displacement"`` is the plain-UNet ablation: the UNet outputs the field
+directly (and the inverse is a second pass with the images swapped). Before the network
+runs, ``register`` can pre-align each pair with the best flip/90-degree rotation
+(:mod:`~morphospace.diffkillr.prealign`); the returned field includes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from morphospace.core import Deformation, Registrar
+from morphospace.core.errors import InputError
+from morphospace.core.training import load_arrays, save_arrays
+from morphospace.core.validation import check_array
+from morphospace.diffkillr import prealign as dihedral
+from morphospace.diffkillr import spatial_transform as st
+from morphospace.diffkillr.config import DiffeoMappingNetConfig
+from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
+from morphospace.diffkillr.fitting import batched, device_of, fit_model, seed_everything, to_tensor
+
+MODEL_FILE = "model.safetensors"
+
+
+def _conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(0.2))
+
+
+class UNet(nn.Module):
+    """A small voxelmorph-style UNet producing a 2-channel field."""
+
+    def __init__(self, in_channels: int, width: int, depth: int):
+        super().__init__()
+        widths = [width * 2 ** min(i, 2) for i in range(depth + 1)]
+        self.stem = _conv(in_channels, widths[0])
+        self.down = nn.ModuleList(_conv(widths[i], widths[i + 1], 2) for i in range(depth))
+        self.up = nn.ModuleList(
+            _conv(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(depth))
+        )
+        self.refine = _conv(widths[0], widths[0])
+        self.out = nn.Conv2d(widths[0], 2, 3, padding=1)
+        nn.init.normal_(self.out.weight, std=1e-5)  # start near the identity map
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = [self.stem(x)]
+        for layer in self.down:
+            skips.append(layer(skips[-1]))
+        h = skips.pop()
+        for layer in self.up:
+            h = F.interpolate(h, scale_factor=2, mode="nearest")
+            h = layer(torch.cat([h, skips.pop()], dim=1))
+        return self.out(self.refine(h))
+
+
+class MappingNetwork(nn.Module):
+    """``(moving, fixed) -> (field, inverse field)``, diffeomorphic for ``integration='svf'``."""
+
+    def __init__(self, in_channels: int, width: int, depth: int, integration: str, steps: int):
+        super().__init__()
+        self.unet = UNet(2 * in_channels, width, depth)
+        self.integration = integration
+        self.steps = steps
+
+    def forward(self, moving: torch.Tensor, fixed: torch.Tensor):
+        out = self.unet(torch.cat([moving, fixed], dim=1))
+        if self.integration == "svf":
+            return st.scaling_and_squaring(out, self.steps), st.scaling_and_squaring(
+                -out, self.steps
+            )
+        return out, self.unet(torch.cat([fixed, moving], dim=1))
+
+    def field(self, moving: torch.Tensor, fixed: torch.Tensor) -> torch.Tensor:
+        out = self.unet(torch.cat([moving, fixed], dim=1))
+        return st.scaling_and_squaring(out, self.steps) if self.integration == "svf" else out
+
+
+class DiffeoMappingNet(Registrar):
+    """Registers patches ``(N, C, P, P)``: ``register(moving, fixed).warp(moving) ~ fixed``."""
+
+    Config = DiffeoMappingNetConfig
+
+    def _check_pair_shape(self, x, name: str) -> np.ndarray:
+        x = check_array(x, name=name, ndim=4)
+        p = self.config.patch_size
+        if x.shape[2:] != (p, p):
+            raise InputError(
+                f"{self.name}: {name} must be {p}x{p} (patch_size), found {x.shape[2]}x{x.shape[3]}"
+            )
+        if p % 2**self.config.depth:
+            raise InputError(
+                f"{self.name}: patch_size {p} must be divisible by "
+                f"2**depth = {2**self.config.depth}"
+            )
+        if hasattr(self, "n_channels_") and x.shape[1] != self.n_channels_:
+            raise InputError(
+                f"{self.name}: {name} have {x.shape[1]} channel(s), the model was fitted on "
+                f"{self.n_channels_}"
+            )
+        return x.astype(np.float32)
+
+    def _build(self, n_channels: int) -> MappingNetwork:
+        c = self.config
+        return MappingNetwork(n_channels, c.width, c.depth, c.integration, c.integration_steps)
+
+    def fit(self, images, y=None) -> DiffeoMappingNet:
+        for attr in ("n_channels_", "model_"):
+            self.__dict__.pop(attr, None)
+        x = self._check_pair_shape(images, "images")
+        c = self.config
+        seed_everything(c.seed)
+        self.n_channels_ = int(x.shape[1])
+        self.mean_ = float(x.mean())
+        self.std_ = float(x.std()) or 1.0
+        normalised = (x - self.mean_) / self.std_
+        sampler = DiffeomorphismSampler(
+            max_rotation=c.max_rotation,
+            max_stretch=c.max_stretch,
+            elastic_magnitude=c.elastic_magnitude,
+            elastic_smoothness=c.elastic_smoothness,
+        )
+        similarity = F.mse_loss if c.similarity == "mse" else st.ncc_loss
+
+        def loss_fn(model, rng, device):
+            chosen = rng.choice(len(x), size=c.batch_size, replace=True)
+            fields, _ = sampler.sample_fields(len(chosen), normalised.shape[2:], rng)
+            fixed_np, _ = warp(normalised[chosen], None, fields)
+            fixed_np = fixed_np + rng.normal(0, 0.05, fixed_np.shape).astype(np.float32)
+            moving, fixed = to_tensor(normalised[chosen], device), to_tensor(fixed_np, device)
+            field, inverse = model(moving, fixed)
+            sim = similarity(st.warp(moving, field), fixed) + similarity(
+                st.warp(fixed, inverse), moving
+            )
+            cycle = (st.compose(inverse, field) ** 2).mean() + (
+                st.compose(field, inverse) ** 2
+            ).mean()
+            smooth = st.smoothness(field) + st.smoothness(inverse)
+            supervised = F.mse_loss(field, to_tensor(fields, device))
+            loss = (
+                sim
+                + c.cycle_weight * cycle
+                + c.smoothness_weight * smooth
+                + c.field_weight * supervised
+            )
+            return loss, {
+                "similarity": sim.item(),
+                "field": supervised.item(),
+                "cycle": cycle.item(),
+            }
+
+        self.model_, self.history = fit_model(
+            self._build(self.n_channels_),
+            loss_fn,
+            n_steps=c.n_steps,
+            learning_rate=c.learning_rate,
+            seed=c.seed,
+            checkpoint_dir=c.checkpoint_dir,
+            checkpoint_every=c.checkpoint_every,
+            desc="DiffeoMappingNet",
+        )
+        return self
+
+    def register(self, moving, fixed, prealign: str | None = None) -> Deformation:
+        """The deformation warping each ``moving`` patch onto its ``fixed`` patch.
+
+        ``prealign`` overrides the config's pre-alignment (``"ncc"``, ``"mi"``, ``"none"``).
+        """
+        self.check_is_fitted()
+        moving = self._check_pair_shape(moving, "moving")
+        fixed = self._check_pair_shape(fixed, "fixed")
+        if moving.shape != fixed.shape:
+            if len(moving) == 1:
+                moving = np.repeat(moving, len(fixed), axis=0)
+            else:
+                raise InputError(
+                    f"{self.name}: moving {moving.shape} and fixed {fixed.shape} must pair up"
+                )
+        method = prealign or self.config.prealign
+        if method != "none":
+            moving, chosen, _ = dihedral.prealign(moving, fixed, method)
+        m = (moving - self.mean_) / self.std_
+        f = (fixed - self.mean_) / self.std_
+        field = batched(self.model_.field, m, f, device=device_of(self.model_)).astype(np.float64)
+        if method != "none":
+            field = dihedral.compose_with(chosen, field)
+        return Deformation(field)
+
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        super()._save_state(directory)
+        if hasattr(self, "model_"):
+            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        super()._load_state(directory)
+        if (directory / MODEL_FILE).exists():
+            model = self._build(int(self.n_channels_))
+            state = {k: torch.from_numpy(v) for k, v in load_arrays(directory / MODEL_FILE).items()}
+            model.load_state_dict(state)
+            self.model_ = model.eval()
