@@ -36,12 +36,14 @@ def crop(
 ) -> np.ndarray:
     """Square windows ``(K, C, size, size)`` of ``image (C, H, W)`` centred on integer centres.
 
-    Outside the image the window reads ``fill`` (default: the image's median, i.e. background).
+    Centres are clipped to the image; outside it a window reads ``fill`` (default: the
+    image's median, i.e. background).
     """
     fill = float(np.median(image)) if fill is None else fill
     half = size // 2
     padded = np.pad(image, ((0, 0), (half, half), (half, half)), constant_values=fill)
     centres = np.rint(np.asarray(centres)).astype(int).reshape(-1, 2)
+    centres = np.clip(centres, 0, np.array(image.shape[1:]) - 1)  # windows stay on the image
     if len(centres) == 0:
         return np.zeros((0, image.shape[0], size, size), dtype=image.dtype)
     return np.stack([padded[:, r : r + size, c : c + size] for r, c in centres])

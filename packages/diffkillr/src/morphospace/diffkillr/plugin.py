@@ -105,13 +105,13 @@ def morphospace_datasets():
 def morphospace_pipelines():
     return [
         PipelineSpec(
-            name="diffkillr_annotate",
+            name="annotate",
             resource=f"{_PKG}:pipelines/annotate.yaml",
             summary="bank from 8 annotated cells -> both nets -> annotate fields -> count + DSC",
             demo=True,
         ),
         PipelineSpec(
-            name="diffkillr_cells",
+            name="cells",
             resource=f"{_PKG}:pipelines/cells.yaml",
             summary="match deformed cells to archetypes and register them",
         ),

@@ -1,0 +1,102 @@
+"""The annotate workflow: a pipeline that `morphospace run` executes, and its bad inputs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from morphospace.core import load, registry
+from morphospace.core.errors import InputError
+from morphospace.core.pipeline.runner import run
+
+TINY = {
+    "invariant_net": {"n_steps": 4, "batch_size": 4, "views": 2},
+    "mapping_net": {"n_steps": 4, "batch_size": 4},
+    "max_archetypes": 4,
+    "stride": 8,
+}
+
+
+@pytest.fixture(scope="module")
+def fields():
+    return registry.load_dataset(
+        "diffkillr.synthetic_fields", n_fields=2, size=64, n_cells=8, n_annotated=3
+    )
+
+
+@pytest.fixture(scope="module")
+def annotator(fields, torch_single_thread):
+    x = fields.obsm["annotated_image"]
+    return registry.create("encoder", "diffkillr.annotator", **TINY).fit(x[:1])
+
+
+def test_encode_returns_one_flattened_instance_map_per_field(annotator, fields):
+    out = annotator.encode(fields.obsm["annotated_image"])
+    assert out.shape == (2, 64 * 64)
+    assert len(annotator.annotations) == 2
+    assert len(annotator.bank_) == 3
+
+
+def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fields.obsm["X_annotation"] = annotator.encode(fields.obsm["annotated_image"])
+    fields.uns["annotation"] = {"use_rep": "annotated_image"}
+    figures = annotator.report_figures(fields, "annotation")
+    assert [title for title, _ in figures] == [
+        "DiffKillR: archetype, query, warped mask",
+        "DiffKillR: field with propagated masks",
+    ]
+
+
+def test_save_and_load_round_trip(annotator, fields, tmp_path):
+    annotator.save(tmp_path / "annotator")
+    loaded = load(tmp_path / "annotator")
+    x = fields.obsm["annotated_image"]
+    np.testing.assert_array_equal(loaded.encode(x), annotator.encode(x))
+
+
+def test_fields_without_any_annotation_are_an_error(fields):
+    x = fields.obsm["annotated_image"][1:]
+    with pytest.raises(InputError, match="empty"):
+        registry.create("encoder", "diffkillr.annotator", **TINY).fit(x)
+
+
+def test_fields_without_an_annotation_channel_are_an_error(fields):
+    with pytest.raises(InputError, match="annotation channel"):
+        registry.create("encoder", "diffkillr.annotator").fit(fields.obsm["image"])
+
+
+def test_annotations_that_do_not_match_their_images_are_an_error(annotator):
+    with pytest.raises(InputError, match="channel"):
+        annotator.encode(np.zeros((1, 3, 64, 64), dtype=np.float32))
+
+
+@pytest.mark.slow
+def test_example_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
+    from morphospace.core.pipeline.schema import load_pipeline
+
+    pipeline = load_pipeline("diffkillr.annotate").model_dump()
+    pipeline["dataset"]["params"].update(size=64, n_cells=8, n_fields=2, n_annotated=3)
+    pipeline["steps"][0]["params"] = TINY
+    result = run(pipeline, tmp_path / "out")
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert set(metrics) == {"counting", "segmentation"}
+    assert 0 <= metrics["counting"]["f1"]["value"] <= 1
+    assert (tmp_path / "out" / "components" / "annotation" / "cell_bank.npz").is_file()
+    assert any("propagated" in p.name for p in (tmp_path / "out" / "figures").iterdir())
+    assert result.adata.obsm["X_annotation"].shape == (2, 64 * 64)
+
+
+@pytest.mark.slow
+def test_cells_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
+    from morphospace.core.pipeline.schema import load_pipeline
+
+    pipeline = load_pipeline("diffkillr.cells").model_dump()
+    pipeline["dataset"]["params"]["n_queries"] = 8
+    pipeline["steps"][0]["params"] = {"n_steps": 3, "batch_size": 4, "views": 2}
+    pipeline["steps"][2]["params"] = {"n_steps": 3, "batch_size": 4}
+    result = run(pipeline, tmp_path / "out")
+    assert {"matching", "registration"} <= set(result.metrics)
+    assert "folding_fraction" in result.metrics["registration"]

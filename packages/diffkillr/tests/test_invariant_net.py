@@ -1,0 +1,66 @@
+"""DiffeoInvariantNet: unit embeddings, clear input errors, safetensors round trip, resumable."""
+
+import numpy as np
+import pytest
+
+from morphospace.core import load
+from morphospace.core.errors import InputError, NotFittedError
+from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
+
+
+def test_encode_returns_unit_vectors(invariant_net, cells):
+    z = invariant_net.encode(cells[0])
+    assert z.shape == (4, invariant_net.config.embedding_dim)
+    np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1, atol=1e-5)
+
+
+def test_reconstruct_returns_patches(invariant_net, cells):
+    assert invariant_net.reconstruct(cells[0]).shape == cells[0].shape
+
+
+def test_patches_of_the_wrong_size_are_rejected(invariant_net, cells):
+    with pytest.raises(InputError, match="32x32"):
+        invariant_net.encode(cells[0][:, :, :24, :24])
+
+
+def test_patches_with_nan_are_rejected(invariant_net, cells):
+    bad = cells[0].copy()
+    bad[0, 0, 3, 3] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        invariant_net.encode(bad)
+
+
+def test_wrong_channel_count_is_rejected(invariant_net, cells):
+    with pytest.raises(InputError, match="channel"):
+        invariant_net.encode(np.repeat(cells[0], 2, axis=1))
+
+
+def test_encode_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        DiffeoInvariantNet().encode(np.zeros((1, 1, 32, 32)))
+
+
+def test_save_and_load_round_trip_gives_the_same_embeddings(invariant_net, cells, tmp_path):
+    invariant_net.save(tmp_path / "net")
+    assert (tmp_path / "net" / "model.safetensors").is_file()
+    loaded = load(tmp_path / "net")
+    np.testing.assert_allclose(loaded.encode(cells[0]), invariant_net.encode(cells[0]), atol=1e-6)
+
+
+def test_triplet_loss_option_trains(cells, torch_single_thread):
+    net = DiffeoInvariantNet(loss="triplet", n_steps=3, batch_size=4, views=2).fit(cells[0])
+    assert len(net.history["contrastive"]) == 3
+
+
+def test_training_resumes_from_a_checkpoint(cells, tmp_path, torch_single_thread):
+    params = dict(
+        n_steps=4, batch_size=4, views=2, checkpoint_dir=str(tmp_path), checkpoint_every=2
+    )
+    whole = DiffeoInvariantNet(**{**params, "checkpoint_dir": None}).fit(cells[0])
+    DiffeoInvariantNet(**{**params, "n_steps": 2}).fit(cells[0])  # interrupted after 2 steps
+    resumed = DiffeoInvariantNet(**params).fit(cells[0])
+    assert len(resumed.history["contrastive"]) == 4
+    np.testing.assert_allclose(
+        resumed.history["contrastive"], whole.history["contrastive"], rtol=1e-4
+    )
+    np.testing.assert_allclose(resumed.encode(cells[0]), whole.encode(cells[0]), atol=1e-4)

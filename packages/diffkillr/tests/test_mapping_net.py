@@ -1,0 +1,62 @@
+"""DiffeoMappingNet: returns core Deformations, diffeomorphic by construction, round trips."""
+
+import numpy as np
+import pytest
+
+from morphospace.core import Deformation, load
+from morphospace.core.errors import InputError
+from morphospace.diffkillr.mapping_net import DiffeoMappingNet
+
+
+def test_register_returns_a_deformation_per_pair(mapping_net, cells):
+    deformation = mapping_net.register(cells[0], cells[0][::-1])
+    assert isinstance(deformation, Deformation)
+    assert deformation.field.shape == (4, 2, 32, 32)
+
+
+def test_one_moving_patch_is_registered_to_every_fixed_patch(mapping_net, cells):
+    assert len(mapping_net.register(cells[0][:1], cells[0])) == 4
+
+
+def test_svf_field_does_not_fold(mapping_net, cells):
+    deformation = mapping_net.register(cells[0], cells[0][::-1], prealign="none")
+    assert deformation.folding_fraction() < 0.01
+
+
+def test_prealignment_recovers_a_quarter_turn(mapping_net, cells):
+    moving = cells[0][1:2]
+    fixed = np.rot90(moving, 1, axes=(2, 3)).copy()
+    warped = mapping_net.register(moving, fixed).warp(moving)
+    assert np.corrcoef(warped.ravel(), fixed.ravel())[0, 1] > 0.9
+
+
+def test_plain_unet_variant_trains(cells, torch_single_thread):
+    net = DiffeoMappingNet(integration="displacement", n_steps=2, batch_size=2).fit(cells[0])
+    assert net.register(cells[0], cells[0]).field.shape == (4, 2, 32, 32)
+
+
+def test_wrong_patch_size_is_rejected(mapping_net, cells):
+    with pytest.raises(InputError, match="32x32"):
+        mapping_net.register(cells[0][:, :, :16, :16], cells[0][:, :, :16, :16])
+
+
+def test_unpaired_batches_are_rejected(mapping_net, cells):
+    with pytest.raises(InputError, match="pair up"):
+        mapping_net.register(cells[0][:2], cells[0][:3])
+
+
+def test_nan_images_are_rejected(mapping_net, cells):
+    bad = cells[0].copy()
+    bad[1, 0, 0, 0] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        mapping_net.register(bad, cells[0])
+
+
+def test_save_and_load_round_trip_gives_the_same_fields(mapping_net, cells, tmp_path):
+    mapping_net.save(tmp_path / "reg")
+    loaded = load(tmp_path / "reg")
+    np.testing.assert_allclose(
+        loaded.register(cells[0], cells[0][::-1]).field,
+        mapping_net.register(cells[0], cells[0][::-1]).field,
+        atol=1e-5,
+    )

@@ -1,0 +1,98 @@
+"""Propagation of masks, points and orientations; detection (NMS) and stitching."""
+
+import numpy as np
+import pytest
+
+from morphospace.core import Deformation
+from morphospace.diffkillr import propagation as P
+from morphospace.diffkillr.cell_bank import CellBank
+from morphospace.diffkillr.diffeomorphisms import (
+    evaluate,
+    principal_axis,
+    rotation,
+    uniform_stretch,
+)
+
+
+def test_nms_keeps_the_best_of_each_cluster_and_indexes_the_inputs():
+    centres = np.array([[10, 10], [11, 10], [30, 30], [10, 12], [31, 29], [60, 60]])
+    scores = np.array([0.7, 0.9, 0.8, 0.95, 0.85, 0.1])
+    keep = P.non_maximum_suppression(centres, scores, min_distance=5)
+    np.testing.assert_array_equal(keep, [3, 4, 5])  # indices into the inputs, best first
+
+
+def test_nms_keeps_a_detection_suppressed_only_by_a_suppressed_one():
+    # b is close to a, c is close to b but not to a: a suppresses b, c survives
+    centres = np.array([[0, 0], [0, 4], [0, 8]])
+    keep = P.non_maximum_suppression(centres, np.array([0.9, 0.8, 0.7]), min_distance=5)
+    np.testing.assert_array_equal(keep, [0, 2])
+
+
+def test_sliding_windows_cover_the_field_at_the_stride():
+    windows, centres = P.sliding_windows(np.zeros((1, 40, 24)), size=8, stride=4)
+    assert windows.shape == (10 * 6, 1, 8, 8)
+    assert centres.max(0).tolist() == [36, 20]
+
+
+def test_stitch_gives_each_pixel_to_the_first_cell():
+    masks = np.ones((2, 1, 4, 4), dtype=np.uint8)
+    labels = P.stitch((10, 10), masks, np.array([[4, 4], [5, 5]]), order=np.array([1, 0]))
+    assert (labels == 2).sum() == 16 and (labels == 1).sum() == 7
+
+
+def test_points_and_orientations_follow_a_rotation():
+    field = evaluate(rotation((32, 32), 0.5), (32, 32))[None]
+    angles, points = P.propagate_orientations(
+        np.array([0.0]), np.array([[15.5, 20.0]]), Deformation(field)
+    )
+    assert angles[0] == pytest.approx(0.5, abs=1e-3)
+    np.testing.assert_allclose(
+        points[0], [15.5 + 4.5 * np.sin(0.5), 15.5 + 4.5 * np.cos(0.5)], atol=1e-3
+    )
+
+
+def test_points_follow_a_quarter_turn_where_fixed_point_iteration_would_diverge():
+    from morphospace.diffkillr.prealign import candidate_field
+
+    field = candidate_field(1, 32)[None]
+    points = P.propagate_points(np.array([[15.5, 20.0]]), Deformation(field))
+    np.testing.assert_allclose(points[0], [11.0, 15.5], atol=1e-6)
+
+
+def test_propagated_mask_of_a_stretch_matches_the_stretched_cell(cells):
+    field = evaluate(uniform_stretch((32, 32), 1.2), (32, 32))[None]
+    masks = P.propagate_masks(cells[1][:1], Deformation(field))
+    assert masks.sum() == pytest.approx(cells[1][0].sum() * 1.44, rel=0.1)
+    assert principal_axis(masks[0, 0]) == pytest.approx(principal_axis(cells[1][0, 0]), abs=0.05)
+
+
+class _OneHot:
+    """A stand-in encoder: the more of the window's centre is bright, the more cell-like."""
+
+    def encode(self, x):
+        bright = x[:, 0, 14:19, 14:19].mean((1, 2))
+        z = np.stack([bright, 1 - bright], 1)
+        return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+
+class _Identity:
+    def register(self, moving, fixed):
+        return Deformation(np.zeros((len(fixed), 2, *fixed.shape[2:])))
+
+
+def test_annotate_field_detects_registers_and_stitches():
+    image = np.zeros((1, 64, 64))
+    image[0, 14:19, 14:19] = 1
+    image[0, 44:49, 30:35] = 1
+    mask = np.zeros((1, 1, 32, 32), dtype=np.uint8)
+    mask[0, 0, 14:19, 14:19] = 1
+    bank = CellBank(
+        image[None, :, :32, :32], mask, np.array([[16.0, 16.0]]), np.zeros(1), threshold=0.5
+    )
+    bank.embeddings = np.array([[1.0, 0.0]])
+    bank.background_embeddings = np.array([[0.0, 1.0]])
+    result = P.annotate_field(image, bank, _OneHot(), _Identity(), stride=2, nms_distance=0.5)
+    assert len(result) == 2
+    assert set(np.unique(result.labels)) == {0, 1, 2}
+    assert {tuple(c) for c in result.centres.astype(int)} == {(16, 16), (46, 32)}
+    assert set(result.timings) >= {"register", "propagate + stitch"}
