@@ -5,8 +5,10 @@ import pytest
 
 from morphospace.core.errors import CheckpointError
 from morphospace.core.training import (
+    TrainingCheckpoints,
     flatten_state,
     load_arrays,
+    load_state_dict_file,
     load_training_state,
     save_arrays,
     save_training_state,
@@ -82,3 +84,47 @@ def test_safetensors_arrays_round_trip(tmp_path):
     (tmp_path / "bad.safetensors").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         load_arrays(tmp_path / "bad.safetensors")
+
+
+class Counter:
+    """A stand-in for a torch module or optimiser: state_dict() / load_state_dict()."""
+
+    def __init__(self):
+        self.value = np.zeros(2)
+
+    def state_dict(self):
+        return {"value": self.value.copy()}
+
+    def load_state_dict(self, state):
+        self.value = np.asarray(state["value"]).copy()
+
+
+def test_training_checkpoints_resume_every_object(tmp_path):
+    first = Counter()
+    checkpoints = TrainingCheckpoints(tmp_path, {"model": first})
+
+    def step_fn(step):
+        first.value += 1
+        return {"loss": float(step)}
+
+    train_loop(step_fn, 4, checkpoint_every=2, on_checkpoint=checkpoints.save)
+    second = Counter()
+    start, history = TrainingCheckpoints(tmp_path, {"model": second}).resume()
+    assert start == 4 and history == {"loss": [0.0, 1.0, 2.0, 3.0]}
+    np.testing.assert_array_equal(second.value, [4, 4])
+    with pytest.raises(CheckpointError, match="lacks optimizer"):
+        TrainingCheckpoints(tmp_path, {"model": second, "optimizer": Counter()}).resume()
+
+
+def test_training_checkpoints_without_a_directory_do_nothing():
+    checkpoints = TrainingCheckpoints(None, {"model": Counter()})
+    assert checkpoints.resume() == (0, {})
+    checkpoints.save(3, {"loss": [1.0]})
+
+
+def test_state_dict_file_round_trip(tmp_path):
+    saved = Counter()
+    saved.value[:] = [1.5, 2.5]
+    save_arrays(tmp_path / "model.safetensors", saved.state_dict())
+    loaded = load_state_dict_file(tmp_path / "model.safetensors", Counter(), np.asarray)
+    np.testing.assert_array_equal(loaded.value, [1.5, 2.5])

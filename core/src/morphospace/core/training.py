@@ -203,3 +203,60 @@ def load_training_state(
         )
     state = unflatten_state(load_arrays(path), pointer["skeleton"], to_tensor)
     return int(pointer["step"]), state, pointer.get("history", {})
+
+
+class TrainingCheckpoints:
+    """Resumable training for objects with ``state_dict()`` / ``load_state_dict()``.
+
+    ``objects`` are e.g. ``{"model": model, "optimizer": optimizer}`` and ``to_tensor``
+    is ``torch.from_numpy``; with ``directory=None`` both methods do nothing, so a
+    training function needs no branches::
+
+        checkpoints = TrainingCheckpoints(cfg.checkpoint_dir, {"model": m, "optimizer": o},
+                                          torch.from_numpy)
+        start, history = checkpoints.resume()
+        train_loop(step_fn, n_steps, start_step=start, history=history,
+                   checkpoint_every=100, on_checkpoint=checkpoints.save)
+    """
+
+    def __init__(
+        self,
+        directory: str | Path | None,
+        objects: dict[str, Any],
+        to_tensor: Callable[[np.ndarray], Any] = np.asarray,
+    ):
+        self.directory = Path(directory) if directory is not None else None
+        self.objects = objects
+        self.to_tensor = to_tensor
+
+    def resume(self) -> tuple[int, dict[str, list[float]]]:
+        """Restore the newest saved state; return ``(step to start at, loss history)``."""
+        if self.directory is None:
+            return 0, {}
+        saved = load_training_state(self.directory, self.to_tensor)
+        if saved is None:
+            return 0, {}
+        step, state, history = saved
+        missing = sorted(set(self.objects) - set(state))
+        if missing:
+            raise CheckpointError(
+                f"training state in {self.directory} lacks {', '.join(missing)}; "
+                "it was saved by another training setup"
+            )
+        for name, obj in self.objects.items():
+            obj.load_state_dict(state[name])
+        return step, history
+
+    def save(self, step: int, history: dict[str, list[float]]) -> None:
+        """Save every object's state for ``step`` (usable as ``on_checkpoint``)."""
+        if self.directory is not None:
+            state = {name: obj.state_dict() for name, obj in self.objects.items()}
+            save_training_state(self.directory, step, state, history)
+
+
+def load_state_dict_file(
+    path: str | Path, module: Any, to_tensor: Callable[[np.ndarray], Any]
+) -> Any:
+    """Load weights saved with :func:`save_arrays` into ``module``; return the module."""
+    module.load_state_dict({k: to_tensor(v) for k, v in load_arrays(path).items()})
+    return module
