@@ -121,6 +121,9 @@ class AnnotatorConfig(EncoderConfig):
         0.5, gt=0, description="suppress detections closer than this fraction of a patch"
     )
     max_cells: int = Field(2000, ge=1, description="most cells per field")
+    prefilter: Literal["otsu", "none"] = Field(
+        "otsu", description="embed only windows centred on Otsu foreground ('none': all)"
+    )
     invariant_net: dict[str, Any] = Field({}, description="DiffeoInvariantNet params")
     mapping_net: dict[str, Any] = Field({}, description="DiffeoMappingNet params")
     seed: int = 0

@@ -101,8 +101,13 @@ def make_field(
     blur: float = 0.7,
     seed: int | np.random.Generator | None = 0,
     patch: int = 32,
+    debris: int = 0,
 ) -> SyntheticField:
-    """A dense field of ``n_cells`` (fewer if they do not fit ``min_distance`` apart)."""
+    """A dense field of ``n_cells`` (fewer if they do not fit ``min_distance`` apart).
+
+    ``debris`` adds that many bright non-cell specks and short fibres (not in the
+    ground truth), as in real preparations.
+    """
     rng = np.random.default_rng(seed)
     margin = 8
     centres: list[tuple[int, int]] = []
@@ -130,6 +135,18 @@ def make_field(
         types.append(t)
     image = padded_image[half:-half, half:-half]
     labels = padded_labels[half:-half, half:-half]
+    rows, cols = np.indices((height, width))
+    for _ in range(debris):
+        r, c = rng.uniform(0, height), rng.uniform(0, width)
+        if rng.random() < 0.5:  # a speck
+            spot = ((rows - r) ** 2 + (cols - c) ** 2) <= rng.uniform(1.5, 3.0) ** 2
+        else:  # a thin fibre
+            angle, length = rng.uniform(0, np.pi), rng.uniform(8, 20)
+            along = (rows - r) * np.sin(angle) + (cols - c) * np.cos(angle)
+            across = -(rows - r) * np.cos(angle) + (cols - c) * np.sin(angle)
+            spot = (np.abs(along) <= length / 2) & (np.abs(across) <= 1.0)
+        spot &= labels == 0
+        image[spot] = rng.uniform(0.6, 1.0)
     image = ndimage.gaussian_filter(image + 0.08, blur) + rng.normal(0, noise, image.shape)
     present = np.isin(np.arange(1, len(centres) + 1), np.unique(labels))
     # relabel to consecutive ids (a cell fully covered by its neighbours disappears)

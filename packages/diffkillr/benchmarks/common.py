@@ -1,0 +1,40 @@
+"""Helpers shared by the benchmark scripts: thread setup, tables, mean +- std."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import numpy as np
+
+
+def setup(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=300, help="optimiser steps per network")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1 is fastest on a shared 2-core machine)",
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    return args
+
+
+def mean_std(values) -> str:
+    values = np.asarray(values, dtype=float)
+    return f"{values.mean():.3f} ± {values.std():.3f}"
+
+
+def table(title: str, rows: dict[str, list[float]], n: int) -> None:
+    print(f"\n{title} (mean ± std over {n} seeds)")
+    width = max(len(k) for k in rows)
+    print(f"| {'metric'.ljust(width)} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for name, values in rows.items():
+        print(f"| {name.ljust(width)} | {mean_std(values)} |")
