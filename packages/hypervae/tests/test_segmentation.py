@@ -7,10 +7,13 @@ import pytest
 import torch
 
 from morphospace.core.errors import InputError
+from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.segmentation import (
     HierarchicalSegmenter,
     embed_volume,
+    interpolate_embeddings,
     paint,
+    segment_volume,
     window_grid,
 )
 
@@ -45,6 +48,39 @@ def test_paint_gives_each_voxel_its_nearest_centre():
     grid = np.array([[[0, 1, 2]]])
     painted = paint(grid, (1, 1, 6), stride=2)
     np.testing.assert_array_equal(painted[0, 0], [0, 0, 1, 1, 2, 2])
+
+
+def test_interpolation_is_exact_for_linear_fields_and_copies_past_the_last_centre():
+    shape, stride = (7, 6, 5), 2
+    grid = window_grid(shape, stride)  # centres at 0, 2, 4, (6)
+    centres = np.stack(np.meshgrid(*[np.arange(g) * stride for g in grid], indexing="ij"), -1)
+    z = torch.from_numpy(centres.reshape(-1, 3)).double()
+    dense = interpolate_embeddings(z, grid, shape, stride, None).reshape(*shape, 3)
+    voxels = np.stack(np.meshgrid(*[np.arange(s) for s in shape], indexing="ij"), -1)
+    last = np.array([(g - 1) * stride for g in grid])
+    np.testing.assert_allclose(dense.numpy(), np.minimum(voxels, last), atol=1e-12)
+
+
+def test_interpolated_ball_embeddings_stay_in_the_ball():
+    z = ball.expmap0(torch.randn(27, 3, dtype=torch.float64) * 3)
+    dense = interpolate_embeddings(z, (3, 3, 3), (6, 6, 6), 2, 1.0)
+    assert dense.shape == (216, 3) and (dense.norm(dim=-1) < 1).all()
+
+
+@pytest.mark.parametrize("upsample", ["nearest", "interpolate"])
+def test_perfect_window_embeddings_give_a_perfect_coarse_segmentation(upsample):
+    labels = np.zeros((1, 12, 12, 12), np.float32)
+    labels[:, :, :, 6:] = 1  # two half-volumes, boundary between centres 4|6 and 8
+
+    def centre(batch):
+        return batch[:, 0, 2, 2, 2][:, None]
+
+    maps = segment_volume(
+        centre, labels, patch_size=4, stride=2, n_clusters=(2,), curvature=None, upsample=upsample
+    )
+    assert maps.shape == (1, 12, 12, 12)
+    agree = (maps[0] == labels[0]).mean()
+    assert max(agree, 1 - agree) >= 11 / 12  # at most the boundary layer differs
 
 
 def test_segmenter_labels_every_voxel_at_every_level(toy, tiny_params):

@@ -99,6 +99,11 @@ class SegmenterConfig(PoincareVAEConfig):
     )
     n_init: int = Field(4, ge=1, description="k-means initialisations per level")
     window_batch_size: int = Field(512, ge=1, description="windows embedded per forward pass")
+    upsample: Literal["interpolate", "nearest"] = Field(
+        "interpolate",
+        description="voxel labels from the window grid: nearest centroid of the trilinearly "
+        "interpolated embedding, or the label of the nearest window centre",
+    )
     truth_key: str | None = Field(
         "truth", description="obsm key of ground-truth labels drawn in the report (if present)"
     )

@@ -40,6 +40,11 @@ def _sq_dist(z: torch.Tensor, centroids: torch.Tensor, c: float | None) -> torch
     return ball.pairwise_dist(z, centroids, c).pow(2)
 
 
+def nearest_centroid(z: torch.Tensor, centroids: torch.Tensor, c: float | None) -> np.ndarray:
+    """Index of the nearest centroid (geodesic, or Euclidean for ``c=None``) of each row."""
+    return _sq_dist(z, centroids.to(z.dtype), c).argmin(1).numpy()
+
+
 def _seed(z: torch.Tensor, k: int, c: float | None, generator: torch.Generator) -> torch.Tensor:
     """k-means++: each new centroid drawn with probability ∝ squared distance to the nearest."""
     n = len(z)

@@ -4,8 +4,9 @@ A window of edge ``P`` is centred on every ``stride``-th voxel (the volume is
 reflect-padded so border voxels get centred windows too); windows are cut from a
 strided view of the volume in batches, so memory stays at one batch. Window
 embeddings are clustered once per hierarchy level (k-means on the ball for a Poincaré
-latent, Euclidean k-means for the ablation) and each voxel takes the label of its
-nearest window centre.
+latent, Euclidean k-means for the ablation) and each voxel takes the label of the centroid
+nearest to its embedding interpolated between window centres (or, with
+``upsample: nearest``, the label of its nearest window centre).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from torch.nn import functional as F
 from morphospace.core.errors import InputError
 from morphospace.core.training import progress
 from morphospace.core.validation import check_array
+from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import SegmenterConfig
-from morphospace.hypervae.poincare_kmeans import kmeans
+from morphospace.hypervae.poincare_kmeans import kmeans, nearest_centroid
 from morphospace.hypervae.vae import PoincareVAE
 
 
@@ -62,6 +64,34 @@ def paint(grid_labels: np.ndarray, shape: tuple[int, int, int], stride: int) -> 
     return grid_labels[np.ix_(*index)]
 
 
+def interpolate_embeddings(
+    z: torch.Tensor,
+    grid: tuple[int, int, int],
+    shape: tuple[int, int, int],
+    stride: int,
+    curvature: float | None,
+) -> torch.Tensor:
+    """Embeddings at every voxel ``(D*H*W, d)``, trilinear between window centres.
+
+    Points on the ball are interpolated in the tangent space at the origin
+    (``logmap0``, interpolate, ``expmap0``); voxels past the last centre copy it.
+    """
+    flat = z if curvature is None else ball.logmap0(z, curvature)
+    field = flat.T.reshape(1, -1, *grid)
+    size = tuple((g - 1) * stride + 1 for g in grid)
+    if any(g > 1 for g in grid):
+        field = F.interpolate(field, size=size, mode="trilinear", align_corners=True)
+    pad = [
+        p
+        for s, n in zip(reversed(shape), reversed(field.shape[2:]), strict=True)
+        for p in (0, max(s - n, 0))
+    ]
+    field = F.pad(field, pad, mode="replicate") if any(pad) else field
+    field = field[:, :, : shape[0], : shape[1], : shape[2]]
+    out = field.reshape(field.shape[1], -1).T
+    return out if curvature is None else ball.expmap0(out, curvature)
+
+
 def segment_volume(
     embed: Callable[[torch.Tensor], torch.Tensor],
     volume: np.ndarray,
@@ -73,13 +103,28 @@ def segment_volume(
     n_init: int = 4,
     seed: int = 0,
     batch_size: int = 512,
+    upsample: str = "interpolate",
 ) -> np.ndarray:
-    """Label maps ``(levels, D, H, W)`` of a volume ``(C, D, H, W)``, a level per ``n_clusters``."""
+    """Label maps ``(levels, D, H, W)`` of a volume ``(C, D, H, W)``, a level per ``n_clusters``.
+
+    Clusters are fitted on the window embeddings; ``upsample="interpolate"`` then labels
+    every voxel by the centroid nearest to its interpolated embedding, ``"nearest"``
+    gives each voxel the label of its nearest window centre.
+    """
+    shape = volume.shape[1:]
     z, grid = embed_volume(embed, volume, patch_size, stride, batch_size)
+    z = z.double()
+    dense = None
+    if upsample == "interpolate" and stride > 1:
+        dense = interpolate_embeddings(z, grid, shape, stride, curvature)
     levels = []
     for k in n_clusters:
-        labels = kmeans(z.double(), k, curvature, n_init=n_init, seed=seed).labels
-        levels.append(paint(labels.reshape(grid), volume.shape[1:], stride))
+        result = kmeans(z, k, curvature, n_init=n_init, seed=seed)
+        if dense is None:
+            levels.append(paint(result.labels.reshape(grid), shape, stride))
+        else:
+            labels = nearest_centroid(dense, torch.from_numpy(result.centroids), curvature)
+            levels.append(labels.reshape(shape))
     return np.stack(levels).astype(np.int32)
 
 
@@ -116,6 +161,7 @@ class HierarchicalSegmenter(PoincareVAE):
                 n_init=cfg.n_init,
                 seed=cfg.seed,
                 batch_size=cfg.window_batch_size,
+                upsample=cfg.upsample,
             )
             for volume in progress(volumes, total=len(volumes), desc=f"{self.name} segmenting")
         ]
