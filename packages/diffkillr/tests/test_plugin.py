@@ -27,7 +27,7 @@ def test_importing_plugin_and_config_and_planning_pipelines_does_not_import_torc
         "from morphospace.core import registry\n"
         "from morphospace.core.pipeline.runner import plan\n"
         "registry.list()\n"
-        "for name in ('diffkillr.annotate', 'diffkillr.cells'):\n"
+        "for name in ('diffkillr.annotate', 'diffkillr.cells', 'diffkillr.ihc'):\n"
         "    plan(name)\n"
         "registry.info('diffkillr.annotator')\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"

@@ -30,3 +30,9 @@ def test_candidate_field_is_the_exact_symmetry(cells, index):
 def test_rejects_pairs_of_different_shapes(cells):
     with pytest.raises(InputError, match="one shape"):
         P.prealign(cells[0][:1], cells[0][:2])
+
+
+def test_without_flips_only_the_four_rotations_are_tried(cells):
+    moving = cells[0][1:2]
+    _, chosen, scores = P.prealign(moving, P.apply(moving, np.array([6])), flips=False)
+    assert scores.shape == (1, 4) and chosen[0] < 4

@@ -88,6 +88,9 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     prealign: Literal["ncc", "mi", "none"] = Field(
         "ncc", description="flip/90-degree pre-alignment before registration"
     )
+    prealign_flips: bool = Field(
+        True, description="also try the 4 mirror images (else rotations only)"
+    )
     max_rotation: float = Field(45.0, ge=0, le=180, description="training pair rotation, degrees")
     max_stretch: float = Field(0.25, ge=0, lt=1)
     elastic_magnitude: float = Field(1.5, ge=0)

@@ -189,7 +189,7 @@ class DiffeoMappingNet(Registrar):
                 )
         method = prealign or self.config.prealign
         if method != "none":
-            moving, chosen, _ = dihedral.prealign(moving, fixed, method)
+            moving, chosen, _ = dihedral.prealign(moving, fixed, method, self.config.prealign_flips)
         m = (moving - self.mean_) / self.std_
         f = (fixed - self.mean_) / self.std_
         field = batched(self.model_.field, m, f, device=device_of(self.model_)).astype(np.float64)

@@ -111,6 +111,11 @@ def morphospace_pipelines():
             demo=True,
         ),
         PipelineSpec(
+            name="ihc",
+            resource=f"{_PKG}:pipelines/ihc.yaml",
+            summary="annotate scikit-image's bundled IHC image from 8 nuclei (figures only)",
+        ),
+        PipelineSpec(
             name="cells",
             resource=f"{_PKG}:pipelines/cells.yaml",
             summary="match deformed cells to archetypes and register them",

@@ -62,10 +62,12 @@ def mutual_information(a: np.ndarray, b: np.ndarray, bins: int = 16) -> np.ndarr
     return out
 
 
-def prealign(moving: np.ndarray, fixed: np.ndarray, metric: str = "ncc"):
+def prealign(moving: np.ndarray, fixed: np.ndarray, metric: str = "ncc", flips: bool = True):
     """Choose, per pair, the symmetry of ``moving`` most similar to ``fixed``.
 
-    Returns ``(aligned moving (N, C, P, P), chosen index (N,), scores (N, 8))``.
+    ``flips=False`` tries the 4 rotations only (mirror images are then never matched,
+    and the composed field stays orientation-preserving). Returns ``(aligned moving
+    (N, C, P, P), chosen index (N,), scores (N, 8 or 4))``.
     """
     moving = check_array(moving, name="moving", ndim=4)
     fixed = check_array(fixed, name="fixed", ndim=4)
@@ -76,7 +78,8 @@ def prealign(moving: np.ndarray, fixed: np.ndarray, metric: str = "ncc"):
     if metric not in ("ncc", "mi"):
         raise InputError(f"metric must be 'ncc' or 'mi', got {metric!r}")
     score = ncc if metric == "ncc" else mutual_information
-    scores = np.stack([score(_dihedral(moving, k), fixed) for k in range(8)], axis=1)
+    candidates = range(8 if flips else 4)
+    scores = np.stack([score(_dihedral(moving, k), fixed) for k in candidates], axis=1)
     chosen = scores.argmax(1)
     aligned = np.stack([_dihedral(m, k) for m, k in zip(moving, chosen)])
     return aligned, chosen, scores
