@@ -59,7 +59,7 @@ class FastNCAConfig(MetricLearnerConfig):
     max_iter: int = Field(300, ge=1, description="Adam steps")
     batch_size: int = Field(1024, ge=1, description="anchor cells per step")
     n_candidates: int = Field(
-        4096, ge=2, description="random neighbour candidates per step (the softmax's support)"
+        2048, ge=2, description="random neighbour candidates per step (the softmax's support)"
     )
     learning_rate: float = Field(0.05, gt=0, description="Adam step size, decayed to 0")
     dtype: Literal["float32", "float64"] = Field("float32", description="arithmetic precision")

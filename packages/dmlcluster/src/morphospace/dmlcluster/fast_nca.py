@@ -35,46 +35,65 @@ from morphospace.dmlcluster.config import FastNCAConfig
 from morphospace.dmlcluster.metric_encoder import MetricEncoder
 
 
+def class_blocks(codes: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(class, start, stop)`` of each run of a class in sorted ``codes``."""
+    values, starts = np.unique(codes, return_index=True)
+    stops = np.append(starts[1:], len(codes))
+    return list(zip(values.tolist(), starts.tolist(), stops.tolist()))
+
+
 def nca_batch_gradient(
     l_map: np.ndarray,
     x_anchor: np.ndarray,
     y_anchor: np.ndarray,
     x_cand: np.ndarray,
     y_cand: np.ndarray,
-    same_cell: np.ndarray | None = None,
+    self_pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[float, np.ndarray]:
     """Mean ``p_i`` over the anchors and its gradient with respect to ``l_map``.
 
-    ``same_cell`` (anchors x candidates, bool) marks pairs that are one cell, which
-    are left out of the softmax as in leave-one-out NCA.
+    Anchors and candidates must be sorted by class (``y_anchor``, ``y_cand``
+    non-decreasing): then the same-class pairs are diagonal blocks, read as views.
+    ``self_pairs`` = ``(anchor rows, candidate columns)`` marks pairs that are one
+    cell, left out of the softmax as in leave-one-out NCA.
     """
     z_a = x_anchor @ l_map.T
     z_c = x_cand @ l_map.T
-    # squared distances ||z_a - z_c||^2 by the expansion a^2 - 2ab + b^2
-    dist = (z_a * z_a).sum(1)[:, None] - 2.0 * (z_a @ z_c.T) + (z_c * z_c).sum(1)[None, :]
-    np.maximum(dist, 0.0, out=dist)
-    if same_cell is not None:
-        dist[same_cell] = np.inf
-    logits = -dist
+    # squared distances |a|^2 - 2ab + |b|^2, shifted per row by |a|^2 (softmax-invariant)
+    logits = z_a @ (2.0 * z_c.T)
+    logits -= (z_c * z_c).sum(axis=1)[None, :]
+    if self_pairs is not None:
+        logits[self_pairs] = -np.inf
     logits -= logits.max(axis=1, keepdims=True)
     # below e^-50 a neighbour's weight is nil; clipping keeps exp() out of subnormal
     # floats, which are orders of magnitude slower to compute with
     np.maximum(logits, -50.0, out=logits)
-    p = np.exp(logits)
+    p = np.exp(logits, out=logits)
+    if self_pairs is not None:
+        p[self_pairs] = 0.0
     p /= p.sum(axis=1, keepdims=True)
-    same_class = y_anchor[:, None] == y_cand[None, :]
-    p_correct = (p * same_class).sum(axis=1)
-    w = p * (p_correct[:, None] - same_class)
-    rows, cols = w.sum(axis=1), w.sum(axis=0)
-    # sum_ij w_ij (z_i - z_j)(x_i - x_j)^T, expanded
-    grad = (
-        (z_a * rows[:, None]).T @ x_anchor
-        - z_a.T @ (w @ x_cand)
-        - z_c.T @ (w.T @ x_anchor)
-        + (z_c * cols[:, None]).T @ x_cand
-    )
-    n = len(x_anchor)
-    return float(p_correct.mean()), 2.0 * grad / n
+    # s = p restricted to same-class pairs: diagonal blocks of the class-sorted matrix
+    s_x_cand = np.zeros_like(x_anchor)  # s @ x_cand
+    s_t_x_anchor = np.zeros_like(x_cand)  # s.T @ x_anchor
+    s_cols = np.zeros(len(x_cand), dtype=p.dtype)  # s.sum(0)
+    p_correct = np.zeros(len(x_anchor), dtype=p.dtype)  # s.sum(1) = p_i
+    cand_blocks = {k: (start, stop) for k, start, stop in class_blocks(y_cand)}
+    for k, a0, a1 in class_blocks(y_anchor):
+        if k not in cand_blocks:
+            continue
+        c0, c1 = cand_blocks[k]
+        block = p[a0:a1, c0:c1]
+        p_correct[a0:a1] = block.sum(axis=1)
+        s_cols[c0:c1] = block.sum(axis=0)
+        s_x_cand[a0:a1] = block @ x_cand[c0:c1]
+        s_t_x_anchor[c0:c1] = block.T @ x_anchor[a0:a1]
+    # w = p * (p_i - same_class): its row sums vanish, so of
+    # sum_ij w_ij (z_i - z_j)(x_i - x_j)^T only three products remain
+    w_x_cand = p_correct[:, None] * (p @ x_cand) - s_x_cand
+    w_t_x_anchor = p.T @ (p_correct[:, None] * x_anchor) - s_t_x_anchor
+    w_cols = p.T @ p_correct - s_cols
+    grad = -(z_a.T @ w_x_cand) - z_c.T @ w_t_x_anchor + (z_c * w_cols[:, None]).T @ x_cand
+    return float(p_correct.mean()), 2.0 * grad / len(x_anchor)
 
 
 class FastNCAEncoder(MetricEncoder):
@@ -101,16 +120,44 @@ class FastNCAEncoder(MetricEncoder):
         l_map *= dtype.type(1.0 / np.sqrt(typical))
         batch = min(cfg.batch_size, n)
         n_cand = min(cfg.n_candidates, n)
+        disjoint = batch + n_cand <= n
+        if not disjoint:  # few cells: every cell is a candidate, anchors leave themselves out
+            n_cand = n
+        # The per-step matrices are small: BLAS threads cost more in synchronisation than
+        # they save, and far more when other processes share the cores.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            objective, l_map = self._adam(x, codes, l_map, rng, batch, n_cand, disjoint)
+        self.n_iter_ = cfg.max_iter
+        self.objective_ = np.asarray(objective)
+        return l_map.astype(np.float64)
+
+    def _adam(self, x, codes, l_map, rng, batch, n_cand, disjoint):
+        """Adam ascent on the sampled NCA objective; returns (objective per step, map)."""
+        cfg, n, dtype = self.config, len(x), x.dtype
+        if not disjoint:
+            by_class = np.argsort(codes, kind="stable")
+            position = np.empty(n, dtype=np.int64)
+            position[by_class] = np.arange(n)
         m = np.zeros_like(l_map)
         v = np.zeros_like(l_map)
         beta1, beta2, eps = 0.9, 0.999, 1e-8
         history = []
         for step in range(1, cfg.max_iter + 1):
-            anchors = rng.choice(n, batch, replace=False) if batch < n else np.arange(n)
-            cands = rng.choice(n, n_cand, replace=False) if n_cand < n else np.arange(n)
-            same_cell = anchors[:, None] == cands[None, :]
+            if disjoint:
+                drawn = rng.choice(n, batch + n_cand, replace=False)
+                anchors, cands = drawn[:batch], drawn[batch:]
+                anchors = anchors[np.argsort(codes[anchors], kind="stable")]
+                cands = cands[np.argsort(codes[cands], kind="stable")]
+                self_pairs = None
+            else:
+                anchors = rng.choice(n, batch, replace=False) if batch < n else np.arange(n)
+                anchors = anchors[np.argsort(codes[anchors], kind="stable")]
+                cands = by_class
+                self_pairs = (np.arange(batch), position[anchors])
             value, grad = nca_batch_gradient(
-                l_map, x[anchors], codes[anchors], x[cands], codes[cands], same_cell
+                l_map, x[anchors], codes[anchors], x[cands], codes[cands], self_pairs
             )
             history.append(value)
             # Adam ascent with a linearly decaying step, so the last steps average noise out
@@ -120,6 +167,4 @@ class FastNCAEncoder(MetricEncoder):
             v_hat = v / (1 - beta2**step)
             rate = cfg.learning_rate * (1.0 - (step - 1) / cfg.max_iter)
             l_map = l_map + (rate * m_hat / (np.sqrt(v_hat) + eps)).astype(dtype)
-        self.n_iter_ = cfg.max_iter
-        self.objective_ = np.asarray(history)
-        return l_map.astype(np.float64)
+        return history, l_map
