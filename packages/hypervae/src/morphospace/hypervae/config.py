@@ -99,6 +99,11 @@ class SegmenterConfig(PoincareVAEConfig):
     )
     n_init: int = Field(4, ge=1, description="k-means initialisations per level")
     window_batch_size: int = Field(512, ge=1, description="windows embedded per forward pass")
+    cluster_space: Literal["latent", "tangent"] = Field(
+        "latent",
+        description="k-means in the latent space itself (geodesic on the ball) or, for a "
+        "Poincaré latent, on logmap0 of the embeddings (Euclidean k-means in the tangent space)",
+    )
     upsample: Literal["interpolate", "nearest"] = Field(
         "interpolate",
         description="voxel labels from the window grid: nearest centroid of the trilinearly "

@@ -12,6 +12,7 @@ nearest to its embedding interpolated between window centres (or, with
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import torch
@@ -128,6 +129,11 @@ def segment_volume(
     return np.stack(levels).astype(np.int32)
 
 
+def _tangent_embedding(embed, curvature: float, batch: torch.Tensor) -> torch.Tensor:
+    """``logmap0`` of the ball embeddings: coordinates for Euclidean k-means."""
+    return ball.logmap0(embed(batch), curvature)
+
+
 class HierarchicalSegmenter(PoincareVAE):
     """Trains the Poincaré VAE on volumes, then segments each volume at every level.
 
@@ -150,9 +156,13 @@ class HierarchicalSegmenter(PoincareVAE):
                 f"{cfg.patch_size}^3 that {self.name} embeds"
             )
         curvature = cfg.curvature if cfg.latent == "poincare" else None
+        embed = self.embed_patches
+        if curvature is not None and cfg.cluster_space == "tangent":
+            embed = partial(_tangent_embedding, self.embed_patches, curvature)
+            curvature = None
         maps = [
             segment_volume(
-                self.embed_patches,
+                embed,
                 volume,
                 patch_size=cfg.patch_size,
                 stride=cfg.stride,
