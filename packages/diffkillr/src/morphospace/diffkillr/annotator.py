@@ -80,6 +80,7 @@ class Annotator(Encoder):
             if c.background_per_cell
             else None,
             threshold=c.score_threshold,
+            background_margin=c.background_margin,
         )
         x_train, y_train = bank.training_set()
         self.invariant_net_ = DiffeoInvariantNet(**self._sub_params(c.invariant_net)).fit(

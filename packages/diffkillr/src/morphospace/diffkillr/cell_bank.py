@@ -4,8 +4,9 @@ Built from k annotated cells of a field (:meth:`CellBank.from_annotations`): eac
 archetype keeps its patch, its mask, its point annotation (the centre) and its
 orientation. Once embedded by a DiffeoInvariantNet, :meth:`CellBank.match` gives every
 query its nearest archetype, the cosine score, and a cell-vs-background decision: a
-query is a cell when its score clears the threshold *and* it is closer to an archetype
-than to every background example (off-centre windows around the annotated cells).
+query is a cell when its score clears the threshold *and* it is not closer, by more than
+a margin, to a background example (off-centre windows around the annotated cells) than
+to its archetype.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class CellBank:
     background: np.ndarray | None = None  # (B, C, P, P) off-centre windows
     embeddings: np.ndarray | None = None
     background_embeddings: np.ndarray | None = None
-    threshold: float = 0.6
+    threshold: float = 0.8
+    background_margin: float = 0.1
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -182,16 +184,18 @@ class CellBank:
         else:
             background = np.full(len(z), -np.inf)
         threshold = self.threshold if threshold is None else threshold
-        return BankMatch(index, score, background, (score >= threshold) & (score > background))
+        is_cell = (score >= threshold) & (score > background - self.background_margin)
+        return BankMatch(index, score, background, is_cell)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> None:
         arrays = {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
-        np.savez(path, threshold=self.threshold, **arrays)
+        np.savez(path, threshold=self.threshold, background_margin=self.background_margin, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> CellBank:
         with np.load(path, allow_pickle=False) as data:
             values = {k: data[k] for k in data.files}
         values["threshold"] = float(values["threshold"])
+        values["background_margin"] = float(values.get("background_margin", 0.1))
         return cls(**values)

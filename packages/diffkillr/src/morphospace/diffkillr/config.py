@@ -118,10 +118,13 @@ class AnnotatorConfig(EncoderConfig):
     )
     stride: int = Field(4, ge=1, description="sliding-window step, px")
     score_threshold: float = Field(
-        0.6, ge=-1, le=1, description="least cosine similarity of a cell"
+        0.8, ge=-1, le=1, description="least cosine similarity of a cell"
+    )
+    background_margin: float = Field(
+        0.1, description="a window is background if closer to a background example by this much"
     )
     nms_distance: float = Field(
-        0.5, gt=0, description="suppress detections closer than this fraction of a patch"
+        0.35, gt=0, description="suppress detections closer than this fraction of a patch"
     )
     max_cells: int = Field(2000, ge=1, description="most cells per field")
     prefilter: Literal["otsu", "none"] = Field(

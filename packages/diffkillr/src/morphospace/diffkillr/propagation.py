@@ -218,7 +218,7 @@ def annotate_field(
     candidates = np.flatnonzero(match.is_cell)
     kept = candidates[
         non_maximum_suppression(
-            centres[candidates], match.score[candidates], (nms_distance or 0.5) * size
+            centres[candidates], match.score[candidates], (nms_distance or 0.35) * size
         )
     ][:max_cells]
     timings["detect: match + NMS"] = time.perf_counter() - t
