@@ -6,6 +6,7 @@ import torch
 from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.gyroplane import (
     GyroplaneConv3d,
+    fast_asinh,
     gyroplane_conv3d_loop,
     gyroplane_response,
 )
@@ -82,3 +83,16 @@ def test_runs_on_the_layers_device_and_dtype():
     layer = GyroplaneConv3d(2, 3, 3).to(torch.float64)
     out = layer(torch.zeros(1, 2, 3, 3, 3, dtype=torch.float64))
     assert out.dtype == torch.float64 and out.device == layer.bias.device
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_asinh_matches_torch(dtype):
+    x = torch.cat(
+        [
+            torch.tensor([0.0, 1e-30, -1e-8, 1e-3]),
+            torch.linspace(-50, 50, 1001),
+            torch.tensor([1e6, -1e12]),
+        ]
+    ).to(dtype)
+    rtol = 1e-6 if dtype == torch.float32 else 1e-13
+    torch.testing.assert_close(fast_asinh(x), torch.asinh(x), rtol=rtol, atol=0)
