@@ -59,3 +59,9 @@ def test_breast_cancer_demo_pipeline_reproduces_its_metrics(tmp_path):
     )
     assert first.metrics == again.metrics
     assert first.metrics["purity_heldout_nca"]["purity"]["value"] > 0.9
+
+
+def test_report_shows_each_metric_before_and_after_learning(tmp_path):
+    run(SMALL, tmp_path / "out")
+    figures = sorted(p.name for p in (tmp_path / "out" / "figures").iterdir())
+    assert any("before-and-after" in name for name in figures)

@@ -87,7 +87,7 @@ class MLKRConfig(MetricLearnerConfig):
 
 class LFDAConfig(MetricLearnerConfig):
     k: int | None = Field(
-        None, ge=1, description="neighbour used for the local scaling; None: metric-learn's 7"
+        None, ge=1, description="neighbour used for the local scaling; None: min(7, dims - 1)"
     )
     embedding_type: Literal["weighted", "orthonormalized", "plain"] = Field(
         "weighted", description="how the generalised eigenvectors are scaled"
