@@ -23,10 +23,9 @@ from torch.nn import functional as F
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
 from morphospace.core.training import (
-    load_arrays,
-    load_training_state,
+    TrainingCheckpoints,
+    load_state_dict_file,
     save_arrays,
-    save_training_state,
     train_loop,
 )
 from morphospace.core.validation import check_array
@@ -161,14 +160,12 @@ class PoincareVAE(Encoder):
         optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
         accelerator = Accelerator()
         model, optimizer = accelerator.prepare(model, optimizer)
-        start, history = 0, {}
-        ckpt = Path(cfg.checkpoint_dir) if cfg.checkpoint_dir else None
-        if ckpt is not None:
-            saved = load_training_state(ckpt, to_tensor=torch.from_numpy)
-            if saved is not None:
-                start, state, history = saved
-                accelerator.unwrap_model(model).load_state_dict(state["model"])
-                optimizer.load_state_dict(state["optimizer"])
+        checkpoints = TrainingCheckpoints(
+            cfg.checkpoint_dir,
+            {"model": accelerator.unwrap_model(model), "optimizer": optimizer},
+            torch.from_numpy,
+        )
+        start, history = checkpoints.resume()
         n_triplets = max(cfg.batch_size // 3, 1)
 
         def step_fn(step: int) -> dict[str, float]:
@@ -186,21 +183,13 @@ class PoincareVAE(Encoder):
             optimizer.step()
             return {k: float(v.detach()) for k, v in losses.items()}
 
-        def on_checkpoint(step: int, hist: dict) -> None:
-            if ckpt is not None and accelerator.is_main_process:
-                state = {
-                    "model": accelerator.unwrap_model(model).state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                }
-                save_training_state(ckpt, step, state, hist)
-
         history = train_loop(
             step_fn,
             cfg.n_steps,
             start_step=start,
             history=history,
             checkpoint_every=cfg.checkpoint_every,
-            on_checkpoint=on_checkpoint,
+            on_checkpoint=checkpoints.save if accelerator.is_main_process else None,
             desc=f"{self.name} training",
         )
         self.model_ = accelerator.unwrap_model(model).eval()
@@ -250,5 +239,4 @@ class PoincareVAE(Encoder):
         path = directory / MODEL_FILE
         if path.exists():
             model = PatchVAE(self.config, int(self.in_channels_))
-            model.load_state_dict({k: torch.from_numpy(v) for k, v in load_arrays(path).items()})
-            self.model_ = model.eval()
+            self.model_ = load_state_dict_file(path, model, torch.from_numpy).eval()
