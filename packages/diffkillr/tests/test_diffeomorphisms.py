@@ -70,3 +70,18 @@ def test_unknown_kind_is_rejected():
 def test_labels_that_do_not_match_images_are_rejected(cells):
     with pytest.raises(ValueError, match="do not match"):
         D.DiffeomorphismSampler()(cells[0], cells[1][:, :, :16])
+
+
+def test_translation_shifts_the_content():
+    image = np.zeros((1, 1, 16, 16))
+    image[0, 0, 5, 7] = 1
+    field = D.evaluate(D.translation((2, -3)), (16, 16))[None]
+    moved = Deformation(field).warp(image, interpolation="nearest")
+    assert moved[0, 0, 7, 4] == 1 and moved.sum() == 1
+
+
+def test_sampler_with_translation_still_returns_the_exact_field(cells):
+    batch = D.DiffeomorphismSampler(max_translation=3)(cells[0], cells[1], rng=4)
+    np.testing.assert_array_equal(
+        Deformation(batch.fields).warp(cells[1], interpolation="nearest"), batch.labels
+    )

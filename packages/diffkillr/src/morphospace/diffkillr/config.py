@@ -92,6 +92,9 @@ class DiffeoMappingNetConfig(RegistrarConfig):
         True, description="also try the 4 mirror images (else rotations only)"
     )
     max_rotation: float = Field(45.0, ge=0, le=180, description="training pair rotation, degrees")
+    max_translation: float = Field(
+        3.0, ge=0, description="training pair shift, px (detection windows are off-centre)"
+    )
     max_stretch: float = Field(0.25, ge=0, lt=1)
     elastic_magnitude: float = Field(1.5, ge=0)
     elastic_smoothness: float = Field(4.0, gt=0)

@@ -122,6 +122,16 @@ def elastic(shape, rng: np.random.Generator, magnitude: float, smoothness: float
     return field
 
 
+def translation(shift) -> FieldFunction:
+    """Shift the content by ``shift = (rows, cols)`` pixels."""
+    dy, dx = float(shift[0]), float(shift[1])
+
+    def field(rows, cols):
+        return np.full_like(rows, -dy, dtype=float), np.full_like(cols, -dx, dtype=float)
+
+    return field
+
+
 def compose(outer: FieldFunction, inner: FieldFunction) -> FieldFunction:
     """The pull-back of applying ``inner`` first, then ``outer``: ``u_o + u_i(x + u_o)``."""
 
@@ -169,6 +179,8 @@ class DiffeomorphismSampler:
 
     Each sample is one kind; when ``"rotation"`` is among the kinds every other kind is
     also composed with a random rotation, since cells in a field lie at any angle.
+    ``max_translation`` (px) adds a random shift, as a detection window is never
+    exactly centred on its cell.
     """
 
     def __init__(
@@ -178,6 +190,7 @@ class DiffeomorphismSampler:
         max_stretch: float = 0.25,
         elastic_magnitude: float = 1.5,
         elastic_smoothness: float = 4.0,
+        max_translation: float = 0.0,
     ):
         unknown = [k for k in kinds if k not in KINDS]
         if unknown or not kinds:
@@ -187,6 +200,7 @@ class DiffeomorphismSampler:
         self.max_stretch = max_stretch
         self.elastic_magnitude = elastic_magnitude
         self.elastic_smoothness = elastic_smoothness
+        self.max_translation = max_translation
 
     def _scale(self, rng: np.random.Generator) -> float:
         s = 1 + rng.uniform(0.3, 1.0) * self.max_stretch
@@ -216,6 +230,9 @@ class DiffeomorphismSampler:
         if kind != "rotation" and "rotation" in self.kinds and self.max_rotation > 0:
             turn = rotation(shape, rng.uniform(-self.max_rotation, self.max_rotation))
             function = compose(function, turn)
+        if self.max_translation > 0:
+            shift = rng.uniform(-self.max_translation, self.max_translation, 2)
+            function = compose(function, translation(shift))
         return kind, function
 
     def sample_fields(

@@ -130,6 +130,7 @@ class DiffeoMappingNet(Registrar):
             max_stretch=c.max_stretch,
             elastic_magnitude=c.elastic_magnitude,
             elastic_smoothness=c.elastic_smoothness,
+            max_translation=c.max_translation,
         )
         similarity = F.mse_loss if c.similarity == "mse" else st.ncc_loss
 
