@@ -6,15 +6,17 @@ held-out purity is Leiden (resolution 0.5) on 5,000 cells no method was fitted o
 Every measurement runs in a fresh subprocess, so its peak resident memory
 (``ru_maxrss``, data included) is its own.
 
-1. Full fits at ``--exact-n`` training cells (default 2,000), where exact NCA is
+1. Full fits at ``--exact-n`` training cells (default 1,000), where exact NCA is
    affordable: fit time, peak memory, held-out purity for all three, over seeds.
 2. One loss-and-gradient evaluation of each exact NCA at growing n: time and peak
    memory, fitted by ``a n^2`` and extrapolated to 20,000 cells (exact NCA holds
    several n x n float64 matrices, which at 20,000 cells outgrow a 24 GiB machine).
 3. fast_nca on all 20,000 and on 200,000 training cells: fit time, peak memory,
    held-out purity.
+4. Paired, at 20,000 training cells: fast_nca on all of them against both exact NCAs
+   on a random ``--subsample`` of them, scored on the same held-out cells.
 
-    python packages/dmlcluster/benchmarks/nca_scale.py [--seeds 3] [--exact-n 2000]
+    python packages/dmlcluster/benchmarks/nca_scale.py [--seeds 3] [--exact-n 1000] [--stages ...]
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def heldout_purity(z, y, seed: int) -> float:
     return purity_score(y, Leiden(resolution=0.5, seed=seed).fit_predict(z))
 
 
-def worker_fit(method: str, n_train: int, seed: int) -> dict:
+def worker_fit(method: str, n_train: int, seed: int, subsample: int = 0) -> dict:
     from sklearn.neighbors import NeighborhoodComponentsAnalysis
 
     from morphospace.dmlcluster.fast_nca import FastNCAEncoder
@@ -68,6 +70,9 @@ def worker_fit(method: str, n_train: int, seed: int) -> dict:
 
     import_metric_learn()
     x, y, x_test, y_test, pca = data(n_train, seed)
+    if subsample:  # fit on a random subset of the training cells, score the same held-out
+        chosen = np.random.default_rng(seed).choice(len(x), subsample, replace=False)
+        x, y = x[chosen], y[chosen]
     start, start_cpu = time.perf_counter(), time.process_time()
     if method == "fast_nca":
         encoder = FastNCAEncoder(seed=seed).fit(x, y)
@@ -124,9 +129,11 @@ def measure(*args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--exact-n", type=int, default=2000)
+    parser.add_argument("--exact-n", type=int, default=1000)
     parser.add_argument("--eval-n", type=int, nargs="+", default=[2500, 5000, 10000])
     parser.add_argument("--large-n", type=int, nargs="+", default=[20000, 200000])
+    parser.add_argument("--subsample", type=int, default=1000)
+    parser.add_argument("--stages", nargs="+", default=["exact", "eval", "large", "paired"])
     parser.add_argument("--worker", nargs="+")
     args = parser.parse_args()
     if args.worker:
@@ -136,6 +143,10 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if "paired" in args.stages:
+        paired(args)
+    if "exact" not in args.stages:
+        return
     print(f"1. full fits on {args.exact_n} training cells, {args.seeds} seeds", flush=True)
     fits = {}
     for method in ["fast_nca", "metric_learn", "sklearn"]:
@@ -216,6 +227,45 @@ def main() -> None:
             f"| {n} | {mean_sd(rows, 'cpu', 1)} | {mean_sd(rows, 'time', 1)} | "
             f"{max(r['rss'] for r in rows):.2f} | {mean_sd(rows, 'purity')} | {speedup} |"
         )
+
+
+def paired(args) -> None:
+    """At 20,000 training cells: fast_nca on all of them against the exact NCAs on a
+    random ``--subsample`` of them (what fits in memory), on the same held-out cells."""
+    print(f"4. paired at 20000 cells: exact NCA on {args.subsample} of them", flush=True)
+    rows = []
+    for seed in range(args.seeds):
+        rows.append(
+            {
+                "fast_nca": measure("fit", "fast_nca", 20000, seed),
+                "metric_learn": measure("fit", "metric_learn", 20000, seed, args.subsample),
+                "sklearn": measure("fit", "sklearn", 20000, seed, args.subsample),
+            }
+        )
+        print(f"   seed {seed} done", flush=True)
+    print(f"\n### Same 20,000 training cells: fast_nca on all, exact NCA on {args.subsample}\n")
+    print(
+        "| seed | fast_nca (20000 cells) | metric-learn NCA (subsample) | "
+        "scikit-learn NCA (subsample) | fast_nca CPU s | metric-learn CPU s | "
+        "scikit-learn CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for seed, r in enumerate(rows):
+        print(
+            f"| {seed} | {r['fast_nca']['purity']:.3f} | {r['metric_learn']['purity']:.3f} | "
+            f"{r['sklearn']['purity']:.3f} | {r['fast_nca']['cpu']:.1f} | "
+            f"{r['metric_learn']['cpu']:.1f} | {r['sklearn']['cpu']:.1f} |"
+        )
+    means = {m: np.mean([r[m]["purity"] for r in rows]) for m in rows[0]}
+    diffs = [r["fast_nca"]["purity"] - r["metric_learn"]["purity"] for r in rows]
+    print(
+        f"| mean | {means['fast_nca']:.3f} | {means['metric_learn']:.3f} | "
+        f"{means['sklearn']:.3f} | | | |"
+    )
+    print(
+        f"\nfast_nca minus metric-learn, held-out purity: {np.mean(diffs):+.3f} "
+        f"± {np.std(diffs):.3f}"
+    )
 
 
 if __name__ == "__main__":
