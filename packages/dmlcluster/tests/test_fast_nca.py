@@ -1,6 +1,10 @@
-"""The scalable NCA: its gradient, its agreement with exact NCA, and its speed-up."""
+"""The scalable NCA: its gradient, its agreement with exact NCA, and its memory."""
+
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 from scipy.optimize import check_grad
 
 from morphospace.dmlcluster.fast_nca import FastNCAEncoder, nca_batch_gradient
@@ -83,3 +87,19 @@ def test_objective_rises_during_training(separable):
     encoder = FastNCAEncoder(batch_size=64, n_candidates=64, max_iter=100).fit(x, y)
     start, end = encoder.objective_[:10].mean(), encoder.objective_[-10:].mean()
     assert end > start + 0.1
+
+
+@pytest.mark.slow
+def test_fits_200000_cells_in_a_few_gib():
+    # The issue's bound is 24 GiB; exact NCA would hold about 2,400 GiB of n x n matrices here.
+    code = (
+        "import resource\n"
+        "from morphospace.dmlcluster.synthetic_ifc import make_imaging_flow_cytometry\n"
+        "from morphospace.dmlcluster.fast_nca import FastNCAEncoder\n"
+        "a = make_imaging_flow_cytometry(n_cells=200_000, n_features=40)\n"
+        "z = FastNCAEncoder(max_iter=50).fit(a.X, a.obs['population'].to_numpy()).encode(a.X)\n"
+        "assert z.shape == (200_000, 40)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert float(out.stdout.strip()) < 4.0
