@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,21 @@ def test_listing_components_imports_no_heavy_library():
 
 def test_package_has_no_namespace_init():
     assert not (PACKAGE / "src" / "morphospace" / "__init__.py").exists()
+
+
+def test_wheel_ships_the_namespace_package_and_its_pipelines(tmp_path):
+    pytest.importorskip("hatchling")
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=PACKAGE,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "morphospace/__init__.py" not in names
+    assert "morphospace/dmlcluster/plugin.py" in names
+    assert "morphospace/dmlcluster/pipelines/breast_cancer.yaml" in names
 
 
 def test_unknown_parameter_names_component_and_suggests_field():

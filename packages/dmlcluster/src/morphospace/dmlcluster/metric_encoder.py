@@ -100,9 +100,6 @@ class MetricEncoder(Encoder):
                 f"{z.shape[1]}"
             )
 
-    def output_dim(self, z: np.ndarray) -> int:
-        return self.config.n_components or z.shape[1]
-
     @staticmethod
     def class_codes(y: np.ndarray) -> np.ndarray:
         """Integer codes ``0..K-1`` of class labels of any type (sorted class order)."""
