@@ -21,9 +21,9 @@ on ``n_candidates`` cells: the same directions at a smaller overall scale. The k
 graph Leiden clusters does not depend on that scale.
 
 Gradient (derived from the definitions above): with ``W_ij = p_ij (p_i - [class(i) =
-class(j)])``, ``df/dL = 2 sum_ij W_ij (z_i - z_j)(x_i - x_j)^T`` where ``z = L x``;
-expanding the sum gives four matrix products, so nothing of size ``d x d`` per pair
-is ever formed.
+class(j)])``, ``df/dL = 2 sum_ij W_ij (z_i - z_j)(x_i - x_j)^T`` where ``z = L x``.
+Each row of ``W`` sums to zero, so expanding the sum leaves three matrix products and
+nothing of size ``d x d`` per pair is ever formed.
 """
 
 from __future__ import annotations
