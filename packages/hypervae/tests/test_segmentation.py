@@ -67,8 +67,10 @@ def test_interpolated_ball_embeddings_stay_in_the_ball():
     assert dense.shape == (216, 3) and (dense.norm(dim=-1) < 1).all()
 
 
-@pytest.mark.parametrize("upsample", ["nearest", "interpolate"])
-def test_perfect_window_embeddings_give_a_perfect_coarse_segmentation(upsample):
+@pytest.mark.parametrize(
+    ("upsample", "max_points"), [("nearest", None), ("interpolate", None), ("interpolate", 50)]
+)
+def test_perfect_window_embeddings_give_a_perfect_coarse_segmentation(upsample, max_points):
     labels = np.zeros((1, 12, 12, 12), np.float32)
     labels[:, :, :, 6:] = 1  # two half-volumes, boundary between centres 4|6 and 8
 

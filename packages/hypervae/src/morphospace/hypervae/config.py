@@ -104,6 +104,9 @@ class SegmenterConfig(PoincareVAEConfig):
         description="k-means in the latent space itself (geodesic on the ball) or, for a "
         "Poincaré latent, on logmap0 of the embeddings (Euclidean k-means in the tangent space)",
     )
+    max_cluster_points: int | None = Field(
+        8192, ge=2, description="fit k-means on at most this many windows (then label all)"
+    )
     upsample: Literal["interpolate", "nearest"] = Field(
         "interpolate",
         description="voxel labels from the window grid: nearest centroid of the trilinearly "

@@ -105,12 +105,14 @@ def segment_volume(
     seed: int = 0,
     batch_size: int = 512,
     upsample: str = "interpolate",
+    max_points: int | None = 8192,
 ) -> np.ndarray:
     """Label maps ``(levels, D, H, W)`` of a volume ``(C, D, H, W)``, a level per ``n_clusters``.
 
     Clusters are fitted on the window embeddings; ``upsample="interpolate"`` then labels
     every voxel by the centroid nearest to its interpolated embedding, ``"nearest"``
-    gives each voxel the label of its nearest window centre.
+    gives each voxel the label of its nearest window centre. With more than
+    ``max_points`` windows, k-means is fitted on a random subsample of that size.
     """
     shape = volume.shape[1:]
     z, grid = embed_volume(embed, volume, patch_size, stride, batch_size)
@@ -118,11 +120,16 @@ def segment_volume(
     dense = None
     if upsample == "interpolate" and stride > 1:
         dense = interpolate_embeddings(z, grid, shape, stride, curvature)
+    sample = z
+    if max_points is not None and len(z) > max_points:  # fit on a subsample, label all
+        rows = np.random.default_rng(seed).choice(len(z), max_points, replace=False)
+        sample = z[torch.from_numpy(np.sort(rows))]
     levels = []
     for k in n_clusters:
-        result = kmeans(z, k, curvature, n_init=n_init, seed=seed)
+        result = kmeans(sample, k, curvature, n_init=n_init, seed=seed)
         if dense is None:
-            levels.append(paint(result.labels.reshape(grid), shape, stride))
+            labels = nearest_centroid(z, torch.from_numpy(result.centroids), curvature)
+            levels.append(paint(labels.reshape(grid), shape, stride))
         else:
             labels = nearest_centroid(dense, torch.from_numpy(result.centroids), curvature)
             levels.append(labels.reshape(shape))
@@ -172,6 +179,7 @@ class HierarchicalSegmenter(PoincareVAE):
                 seed=cfg.seed,
                 batch_size=cfg.window_batch_size,
                 upsample=cfg.upsample,
+                max_points=cfg.max_cluster_points,
             )
             for volume in progress(volumes, total=len(volumes), desc=f"{self.name} segmenting")
         ]
