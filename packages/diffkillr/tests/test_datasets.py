@@ -36,5 +36,6 @@ def test_bundled_skimage_images_load_without_network():
     for name in ("diffkillr.immunohistochemistry", "diffkillr.cell"):
         adata = registry.load_dataset(name, size=128, n_annotated=3)
         image = adata.obsm["annotated_image"]
-        assert image.shape == (1, 2, 128, 128) and np.isfinite(image).all()
-        assert image[0, 1].max() >= 1
+        assert image.shape == (2, 2, 128, 128) and np.isfinite(image).all()
+        assert image[0, 1].max() >= 1 and image[1, 1].max() == 0
+        assert adata.obs["annotated"].tolist() == [True, False]

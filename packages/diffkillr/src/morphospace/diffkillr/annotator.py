@@ -127,9 +127,9 @@ class Annotator(Encoder):
         return [
             (
                 "DiffKillR: archetype, query, warped mask",
-                propagation_figure(self.bank_, images[0], annotations[0]),
+                propagation_figure(self.bank_, images[-1], annotations[-1]),
             ),
-            ("DiffKillR: field with propagated masks", field_figure(images[0], annotations[0])),
+            ("DiffKillR: field with propagated masks", field_figure(images[-1], annotations[-1])),
         ]
 
     # ------------------------------------------------------------------ persistence

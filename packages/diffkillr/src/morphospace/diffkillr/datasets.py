@@ -137,28 +137,30 @@ def _nuclei_annotations(channel: np.ndarray, n_annotated: int, seed: int) -> np.
     return out
 
 
-def _field_adata(channel: np.ndarray, n_annotated: int, seed: int, name: str) -> anndata.AnnData:
-    annotations = _nuclei_annotations(channel, n_annotated, seed)
-    adata = anndata.AnnData(obs=pd.DataFrame({"annotated": [True]}, index=[name]))
-    adata.obsm["image"] = channel[None, None].astype(np.float32)
-    adata.obsm["annotated_image"] = np.stack([channel, annotations])[None].astype(np.float32)
+def _field_adata(image: np.ndarray, size: int, n_annotated: int, seed: int, name: str):
+    """Two ``size`` crops of ``image``: the top-left one annotated, the bottom-right one not."""
+    crops = [image[:size, :size], image[-size:, -size:]]
+    annotations = [_nuclei_annotations(crops[0], n_annotated, seed), np.zeros_like(crops[1])]
+    obs = pd.DataFrame({"annotated": [True, False]}, index=[f"{name}_0", f"{name}_1"])
+    adata = anndata.AnnData(obs=obs)
+    adata.obsm["image"] = np.stack(crops)[:, None].astype(np.float32)
+    adata.obsm["annotated_image"] = np.stack(
+        [np.stack([c, a]) for c, a in zip(crops, annotations)]
+    ).astype(np.float32)
     return adata
 
 
 def immunohistochemistry(size: int = 256, n_annotated: int = 8, seed: int = 0) -> anndata.AnnData:
-    """The hematoxylin channel (nuclei) of scikit-image's bundled IHC image, one field."""
+    """The hematoxylin channel (nuclei) of scikit-image's bundled IHC image, two fields."""
     from skimage import color, data
 
-    hed = color.rgb2hed(data.immunohistochemistry())
-    channel = hed[:size, :size, 0]
+    channel = color.rgb2hed(data.immunohistochemistry())[..., 0]
     channel = (channel - channel.min()) / (np.ptp(channel) or 1.0)
-    return _field_adata(channel, n_annotated, seed, "ihc")
+    return _field_adata(channel, size, n_annotated, seed, "ihc")
 
 
 def cell(size: int = 256, n_annotated: int = 8, seed: int = 0) -> anndata.AnnData:
-    """scikit-image's bundled ``cell`` image (bright-field), one field."""
+    """scikit-image's bundled bright-field ``cell`` image, two fields."""
     from skimage import data
 
-    image = data.cell().astype(np.float32)
-    channel = image[:size, :size] / 255.0
-    return _field_adata(channel, n_annotated, seed, "cell")
+    return _field_adata(data.cell().astype(np.float32) / 255.0, size, n_annotated, seed, "cell")
