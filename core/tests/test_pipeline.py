@@ -216,3 +216,13 @@ def test_unknown_component_error_type():
     with pytest.raises(PipelineError):
         plan(_step(0, component="nope.nothing"))
     assert issubclass(PipelineError, ValueError) and issubclass(ComponentNotFoundError, KeyError)
+
+
+def test_report_colours_each_embedding_by_its_own_labels_and_clusters(tmp_path):
+    from morphospace.core.pipeline.report import color_columns
+
+    document = _with()
+    document["steps"].insert(1, {"component": "example.random_projection", "key_added": "other"})
+    result = run(document, tmp_path / "out")
+    assert color_columns(result.resolved, result.adata, "X_proj") == ["bins", "blob"]
+    assert color_columns(result.resolved, result.adata, "X_other") == []

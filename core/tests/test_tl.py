@@ -90,3 +90,16 @@ def test_nan_features_are_refused_with_location(blobs):
     blobs.X[3, 2] = np.nan
     with pytest.raises(InputError, match="1 NaN .* at index \\(3, 2\\)"):
         tl.encode(blobs, "example.random_projection")
+
+
+@pytest.mark.parametrize(
+    ("selection", "other"),
+    [
+        ("train", "~train"),
+        ("~train", "train"),
+        ("batch == a", "batch != a"),
+        ("b != 'x'", "b == 'x'"),
+    ],
+)
+def test_complement_selects_the_other_cells(selection, other):
+    assert tl.complement(selection) == other

@@ -4,7 +4,6 @@ import pytest
 
 from morphospace.core.errors import InputError
 from morphospace.dmlcluster import metric_learning_leiden
-from morphospace.dmlcluster.recipe import complement
 
 
 def test_writes_embedding_clusters_and_held_out_and_in_sample_purity(small_ifc):
@@ -27,16 +26,3 @@ def test_method_none_is_the_pca_baseline_and_needs_no_labels_to_fit(small_ifc):
 def test_unknown_method_is_refused(small_ifc):
     with pytest.raises(InputError, match="method must be one of"):
         metric_learning_leiden(small_ifc, "population", method="umap")
-
-
-@pytest.mark.parametrize(
-    ("selection", "other"),
-    [
-        ("train", "~train"),
-        ("~train", "train"),
-        ("batch == a", "batch != a"),
-        ("b != 'x'", "b == 'x'"),
-    ],
-)
-def test_complement_selects_the_other_cells(selection, other):
-    assert complement(selection) == other

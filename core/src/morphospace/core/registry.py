@@ -549,6 +549,11 @@ def get_class(name: str, kind: str | None = None) -> type:
     return default_registry().get_class(name, kind)
 
 
+def config_class(name: str, kind: str | None = None) -> type:
+    """The ``Config`` class of a component, read without importing its implementation."""
+    return default_registry().config_class(name, kind)
+
+
 def create(kind: str, name: str, **params: Any) -> Any:
     """Create an installed component by name, e.g. ``create("encoder", "dmlcluster.nca")``."""
     return default_registry().create(kind, name, **params)

@@ -99,6 +99,16 @@ def select(adata: AnnData, where: str | None) -> np.ndarray:
     return ~column if negate else column
 
 
+def complement(where: str) -> str:
+    """The selection of every other cell: ``train`` -> ``~train``, ``a == b`` -> ``a != b``."""
+    text = where.strip()
+    if "==" in text:
+        return text.replace("==", "!=", 1)
+    if "!=" in text:
+        return text.replace("!=", "==", 1)
+    return text[1:].strip() if text.startswith("~") else f"~{text}"
+
+
 def geometry_of(adata: AnnData, use_rep: str | None) -> tuple[Geometry, str]:
     """The geometry recorded for ``use_rep`` by :func:`encode`, and who produced it."""
     key = (use_rep or "X").removeprefix("X_")

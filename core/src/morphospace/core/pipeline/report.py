@@ -32,17 +32,28 @@ def project_2d(z: np.ndarray) -> np.ndarray:
     return centred @ vt[:2].T
 
 
-def _color_columns(pipeline: Pipeline, adata: Any) -> list[str]:
-    columns: list[str] = []
-    for step in pipeline.steps:
-        columns += [c for c in (step.labels, step.conditions) if c]
-        columns += list((step.inputs or {}).values())
-        if step.use_rep is not None or step.key_added:
-            columns.append(step.key_added or "")
+def _records(adata: Any) -> dict[str, dict]:
+    return {k: v for k, v in adata.uns.items() if isinstance(v, dict) and "component" in v}
+
+
+def color_columns(pipeline: Pipeline, adata: Any, embedding: str) -> list[str]:
+    """The obs columns to colour ``embedding`` by: its encoder's labels, the clusters of
+    it, the labels those clusters were scored against, and ``report.color_by``."""
+    records = _records(adata)
+    name = embedding.removeprefix("X_")
+    columns = [records.get(name, {}).get("labels")]
+    clusters = [
+        k for k, r in records.items() if r.get("use_rep") in (embedding, name) and k in adata.obs
+    ]
+    columns += clusters
+    for record in records.values():
+        inputs = dict(record.get("inputs", {}))
+        if set(inputs.values()) & set(clusters):
+            columns += inputs.values()
     columns += pipeline.report.color_by
-    seen = []
+    seen: list[str] = []
     for column in columns:
-        if column in adata.obs.columns and column not in seen:
+        if column and column in adata.obs.columns and column not in seen:
             seen.append(column)
     return seen
 
@@ -51,9 +62,9 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
     """One figure per 2-D-drawable embedding, a panel per colouring column."""
     import matplotlib.pyplot as plt
 
-    columns = _color_columns(pipeline, adata) or [None]
     figures = []
     for key in [k for k in adata.obsm if k.startswith("X_") and np.ndim(adata.obsm[k]) == 2]:
+        columns = color_columns(pipeline, adata, key) or [None]
         points = project_2d(np.asarray(adata.obsm[key]))
         record = adata.uns.get(key[2:], {})
         geometry = Geometry.from_dict(

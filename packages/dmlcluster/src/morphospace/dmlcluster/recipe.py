@@ -17,16 +17,6 @@ if TYPE_CHECKING:
 METHODS = ("none", "pca", "nca", "fast_nca", "lmnn", "mlkr", "lfda")
 
 
-def complement(selection: str) -> str:
-    """The selection of every other cell: ``train`` -> ``~train``, ``a == b`` -> ``a != b``."""
-    text = selection.strip()
-    if "==" in text:
-        return text.replace("==", "!=", 1)
-    if "!=" in text:
-        return text.replace("!=", "==", 1)
-    return text[1:].strip() if text.startswith("~") else f"~{text}"
-
-
 def metric_learning_leiden(
     adata: AnnData,
     labels: str,
@@ -87,7 +77,7 @@ def metric_learning_leiden(
     scored = (
         [("insample", fit_on)]
         if fit_on is None
-        else [("heldout", complement(fit_on)), ("insample", fit_on)]
+        else [("heldout", tl.complement(fit_on)), ("insample", fit_on)]
     )
     for name, where in scored:
         metrics = tl.evaluate(
