@@ -88,6 +88,9 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     prealign: Literal["ncc", "mi", "none"] = Field(
         "ncc", description="flip/90-degree pre-alignment before registration"
     )
+    prealign_candidates: int = Field(
+        3, ge=1, le=8, description="register this many best pre-alignments, keep the best result"
+    )
     prealign_flips: bool = Field(
         True, description="also try the 4 mirror images (else rotations only)"
     )

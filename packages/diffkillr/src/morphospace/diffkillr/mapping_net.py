@@ -189,14 +189,31 @@ class DiffeoMappingNet(Registrar):
                     f"{self.name}: moving {moving.shape} and fixed {fixed.shape} must pair up"
                 )
         method = prealign or self.config.prealign
-        if method != "none":
-            moving, chosen, _ = dihedral.prealign(moving, fixed, method, self.config.prealign_flips)
+        if method == "none":
+            return Deformation(self._network_field(moving, fixed))
+        # register the best few pre-alignments; keep, per pair, the one whose result
+        # correlates best with the fixed patch (NCC alone can be fooled by a near-symmetry)
+        _, _, scores = dihedral.prealign(moving, fixed, method, self.config.prealign_flips)
+        order = np.argsort(-scores, axis=1)[:, : self.config.prealign_candidates]
+        best_field, best_score = None, None
+        for j in range(order.shape[1]):
+            chosen = order[:, j]
+            field = self._network_field(dihedral.apply(moving, chosen), fixed)
+            field = dihedral.compose_with(chosen, field)
+            score = dihedral.ncc(Deformation(field).warp(moving, padding="border"), fixed)
+            if best_field is None:
+                best_field, best_score = field, score
+            else:
+                better = score > best_score
+                best_field = np.where(better[:, None, None, None], field, best_field)
+                best_score = np.maximum(score, best_score)
+        return Deformation(best_field)
+
+    def _network_field(self, moving: np.ndarray, fixed: np.ndarray) -> np.ndarray:
         m = (moving - self.mean_) / self.std_
         f = (fixed - self.mean_) / self.std_
-        field = batched(self.model_.field, m, f, device=device_of(self.model_)).astype(np.float64)
-        if method != "none":
-            field = dihedral.compose_with(chosen, field)
-        return Deformation(field)
+        field = batched(self.model_.field, m, f, device=device_of(self.model_))
+        return field.astype(np.float64)
 
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
