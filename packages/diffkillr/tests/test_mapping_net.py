@@ -60,3 +60,14 @@ def test_save_and_load_round_trip_gives_the_same_fields(mapping_net, cells, tmp_
         mapping_net.register(cells[0], cells[0][::-1]).field,
         atol=1e-5,
     )
+
+
+def test_more_prealignment_candidates_never_correlate_worse(mapping_net, cells):
+    from morphospace.diffkillr.prealign import ncc
+
+    single = DiffeoMappingNet(prealign_candidates=1)
+    single.__dict__.update({k: v for k, v in vars(mapping_net).items() if k.endswith("_")})
+    moving, fixed = cells[0], np.rot90(cells[0][::-1], 1, axes=(2, 3)).copy()
+    one = ncc(single.register(moving, fixed).warp(moving, padding="border"), fixed)
+    three = ncc(mapping_net.register(moving, fixed).warp(moving, padding="border"), fixed)
+    assert np.all(three >= one - 1e-9)
