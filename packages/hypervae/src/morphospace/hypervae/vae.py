@@ -111,6 +111,10 @@ class PatchVAE(nn.Module):
             return (a - b).norm(dim=-1)
         return ball.dist(a, b, self.c)
 
+    def forward(self, anchors, positives, negatives) -> dict[str, torch.Tensor]:
+        """The training losses of a batch of triplets (``"loss"`` is their weighted sum)."""
+        return self.loss(anchors, positives, negatives)
+
     def loss(self, anchors, positives, negatives) -> dict[str, torch.Tensor]:
         x = torch.cat([anchors, positives, negatives])
         q = self.posterior(x)
@@ -170,14 +174,16 @@ class PoincareVAE(Encoder):
 
         def step_fn(step: int) -> dict[str, float]:
             # seeds derive from (seed, step) so a resumed run repeats the same steps
-            rng = np.random.default_rng([cfg.seed, step])
-            torch.manual_seed(cfg.seed * 1_000_003 + step)
+            # (and each process of a multi-GPU run draws its own patches)
+            rank = accelerator.process_index
+            rng = np.random.default_rng([cfg.seed, step] + ([rank] if rank else []))
+            torch.manual_seed(cfg.seed * 1_000_003 + step + 7919 * rank)
             batch = sample_triplets(volumes, cfg.patch_size, n_triplets, rng)
             anchors, positives, negatives = (
                 torch.from_numpy(b).to(accelerator.device) for b in batch
             )
             model.train()
-            losses = accelerator.unwrap_model(model).loss(anchors, positives, negatives)
+            losses = model(anchors, positives, negatives)  # through DDP when distributed
             optimizer.zero_grad()
             accelerator.backward(losses["loss"])
             optimizer.step()
