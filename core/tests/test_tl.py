@@ -103,3 +103,23 @@ def test_nan_features_are_refused_with_location(blobs):
 )
 def test_complement_selects_the_other_cells(selection, other):
     assert tl.complement(selection) == other
+
+
+def test_an_encoder_of_label_maps_writes_them_beside_the_images(blobs):
+    from morphospace.core import Encoder, EncoderConfig
+
+    class ThresholdConfig(EncoderConfig):
+        input_kinds = ("images",)
+        output_kind = "label_maps"
+
+    class Threshold(Encoder):
+        Config = ThresholdConfig
+
+        def encode(self, x):
+            return (np.asarray(x) > 0.5).astype(np.int64)
+
+    blobs.obsm["image"] = np.random.default_rng(0).random((blobs.n_obs, 1, 4, 4))
+    tl.encode(blobs, Threshold(), use_rep="image", key_added="mask")
+    assert blobs.obsm["mask"].shape == (blobs.n_obs, 1, 4, 4)
+    assert "X_mask" not in blobs.obsm
+    assert blobs.uns["mask"]["output"] == "label_maps" and "geometry" not in blobs.uns["mask"]

@@ -88,12 +88,11 @@ def test_perfect_window_embeddings_give_a_perfect_coarse_segmentation(upsample, 
 def test_segmenter_labels_every_voxel_at_every_level(toy, tiny_params):
     seg = HierarchicalSegmenter(**tiny_params, stride=4, n_clusters=(2, 3, 4), n_init=1)
     train = toy.obsm["volume"][toy.obs["train"].to_numpy()]
-    out = seg.fit(train).encode(toy.obsm["volume"])
-    assert out.shape == (3, 3 * 16**3)
-    maps = out.reshape(3, 3, 16, 16, 16)
+    maps = seg.fit(train).encode(toy.obsm["volume"])
+    assert maps.shape == (3, 3, 16, 16, 16)
     for level, k in enumerate((2, 3, 4)):
         assert set(np.unique(maps[:, level])) <= set(range(k))
-    assert seg.geometry.kind == "euclidean"  # label maps, not embeddings
+    assert seg.config.output_kind == "label_maps"
 
 
 def test_segmenter_refuses_volumes_smaller_than_a_patch(fitted_segmenter):

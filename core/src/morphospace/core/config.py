@@ -80,6 +80,11 @@ class EncoderConfig(ComponentConfig):
     input_kinds: ClassVar[tuple[str, ...]] = ("features",)
     #: Whether ``fit`` needs labels (metric learning, weak supervision).
     requires_labels: ClassVar[bool] = False
+    #: What ``encode`` returns: "embedding", vectors ``(N, d)`` written to
+    #: ``obsm["X_<key>"]`` with a geometry; or "label_maps", one integer map per
+    #: observation ``(N, ...)`` written to ``obsm["<key>"]`` beside the images (a
+    #: segmentation, say). Only embeddings feed clusterers and embedding plots.
+    output_kind: ClassVar[str] = "embedding"
 
     def output_geometry(self) -> Geometry:
         """The geometry of the embeddings; override when it depends on the config."""

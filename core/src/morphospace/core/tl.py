@@ -141,7 +141,9 @@ def encode(
     """Fit ``encoder`` (on the rows selected by ``fit_on``) and embed every cell.
 
     ``labels`` names the obs column a supervised encoder learns from. Writes
-    ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry).
+    ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry);
+    an encoder whose config declares ``output_kind = "label_maps"`` writes its maps
+    to ``obsm["<key_added>"]`` instead.
     """
     enc = as_component("encoder", encoder, params)
     x = get_rep(adata, use_rep)
@@ -156,20 +158,17 @@ def encode(
         elif enc.config.requires_labels:
             raise InputError(f"{enc.name} learns from labels: pass labels='<obs column>'")
         enc.fit(x[rows], y)
-    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2)
+    embedding = enc.config.output_kind == "embedding"
+    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2 if embedding else None)
     if z.shape[0] != adata.n_obs:
-        raise InputError(f"{enc.name} returned {z.shape[0]} embeddings for {adata.n_obs} cells")
+        raise InputError(f"{enc.name} returned {z.shape[0]} outputs for {adata.n_obs} observations")
     key = key_added or default_key(enc)
-    adata.obsm[f"X_{key}"] = z
-    _record(
-        adata,
-        key,
-        enc,
-        use_rep=use_rep or "X",
-        labels=labels,
-        fit_on=fit_on,
-        geometry=enc.geometry.to_dict(),
-    )
+    adata.obsm[f"X_{key}" if embedding else key] = z
+    if embedding:
+        extra = {"geometry": enc.geometry.to_dict()}
+    else:
+        extra = {"output": enc.config.output_kind}
+    _record(adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on, **extra)
     return enc
 
 

@@ -84,7 +84,8 @@ class PlannedStep:
     def writes(self) -> dict[str, str]:
         kind = self.info.kind
         if kind == "encoder":
-            return {f"X_{self.key}": "obsm"}
+            embedding = self.config.output_kind == "embedding"
+            return {f"X_{self.key}" if embedding else self.key: "obsm"}
         if kind == "clusterer":
             return {self.key: "obs"}
         if kind == "registrar":
@@ -160,7 +161,8 @@ def plan(
                 raise PipelineError(
                     f"{label}: {info.name} learns from labels; set 'labels: <obs column>'"
                 )
-            produced_geometry[f"X_{key}"] = (config.output_geometry(), info.name)
+            if config.output_kind == "embedding":
+                produced_geometry[f"X_{key}"] = (config.output_geometry(), info.name)
         elif kind == "clusterer":
             rep = step.use_rep or "X"
             source = produced_geometry.get(rep) or produced_geometry.get(f"X_{rep}")
@@ -201,10 +203,11 @@ def check_keys(planned: list[PlannedStep], adata: Any) -> None:
         if item.info.kind == "encoder":
             rep = item.step.use_rep or "X"
             shape = shapes.get(rep, shapes.get(f"X_{rep}"))
-            check_input_kind(shape, item.config.input_kinds, item.info.name, f"use_rep={rep!r}")
+            if shape is not None:  # None: label maps of an earlier step, checked when run
+                check_input_kind(shape, item.config.input_kinds, item.info.name, f"use_rep={rep!r}")
         for key, where in item.writes().items():
             available.add((where, key))
-            if item.info.kind == "encoder":
+            if item.info.kind == "encoder" and key.startswith("X_"):
                 shapes[key] = (adata.n_obs, 2)  # any embedding is a feature table
 
 

@@ -88,10 +88,11 @@ class PoincareVAEConfig(EncoderConfig):
 class SegmenterConfig(PoincareVAEConfig):
     """Trains the VAE on volumes, then segments each volume at several hierarchy levels.
 
-    ``encode`` returns one row per volume: the label maps of every level, flattened
-    (``n_levels * D * H * W`` integers), which :class:`~morphospace.hypervae.dice.Dice`
-    reshapes against the ground truth.
+    ``encode`` returns label maps ``(N, n_levels, D, H, W)``, one per level; a pipeline
+    writes them to ``obsm["<key_added>"]`` beside the volumes.
     """
+
+    output_kind = "label_maps"
 
     stride: int = Field(2, ge=1, description="step between sliding-window centres (voxels)")
     n_clusters: tuple[int, ...] = Field(

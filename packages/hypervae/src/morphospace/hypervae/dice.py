@@ -54,8 +54,8 @@ def matched_labels(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
 class Dice(Evaluator):
     """Dice and IoU per level; ``truth`` is ``(N, L, D, H, W)`` (or ``(N, D, H, W)``).
 
-    ``segmentation`` has the shape of ``truth`` or is flattened per volume, as
-    ``hypervae.segmenter`` writes it.
+    ``segmentation`` holds one label per voxel and level, as ``hypervae.segmenter``
+    writes it; a map flattened per volume is reshaped against ``truth``.
     """
 
     Config = DiceConfig

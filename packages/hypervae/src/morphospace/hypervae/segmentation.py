@@ -144,10 +144,9 @@ def _tangent_embedding(embed, curvature: float, batch: torch.Tensor) -> torch.Te
 class HierarchicalSegmenter(PoincareVAE):
     """Trains the Poincaré VAE on volumes, then segments each volume at every level.
 
-    ``encode(volumes)`` returns ``(N, levels * D * H * W)`` integer labels: one row per
-    volume, the level maps flattened (``hypervae.dice`` reshapes them against the
-    truth). It is an Encoder so that ``morphospace run`` can train it with ``fit_on``
-    and write its output to ``obsm``.
+    ``encode(volumes)`` returns integer label maps ``(N, levels, D, H, W)``. It is an
+    Encoder of label maps (``output_kind = "label_maps"``) so that ``morphospace run``
+    can train it with ``fit_on`` and write the maps to ``obsm["<key_added>"]``.
     """
 
     Config = SegmenterConfig
@@ -186,8 +185,7 @@ class HierarchicalSegmenter(PoincareVAE):
         return np.stack(maps)
 
     def encode(self, x) -> np.ndarray:
-        maps = self.segment(x)
-        return maps.reshape(len(maps), -1)
+        return self.segment(x)
 
     def report_figures(self, adata, key: str, max_volumes: int = 2) -> list:
         """Middle slices of volume, ground truth and matched segmentation at each level."""
@@ -197,13 +195,11 @@ class HierarchicalSegmenter(PoincareVAE):
 
         record = adata.uns.get(key, {})
         rep = record.get("use_rep") if isinstance(record, dict) else None
-        if rep not in adata.obsm or f"X_{key}" not in adata.obsm:
+        if rep not in adata.obsm or key not in adata.obsm:
             return []
         volumes = np.asarray(adata.obsm[rep])
-        n_levels = len(self.config.n_clusters)
-        maps = np.asarray(adata.obsm[f"X_{key}"]).reshape(
-            len(volumes), n_levels, *volumes.shape[2:]
-        )
+        maps = np.asarray(adata.obsm[key])
+        n_levels = maps.shape[1]
         truth_key = self.config.truth_key
         truth = np.asarray(adata.obsm[truth_key]) if truth_key in adata.obsm else None
         order = np.arange(len(volumes))
