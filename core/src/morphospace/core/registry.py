@@ -381,9 +381,6 @@ class Registry:
         self._discover()
         return self._names_by_target.get(f"{cls.__module__}:{cls.__qualname__}")
 
-    def plugin_of(self, name: str) -> PluginInfo:
-        return self.info(name).plugin
-
     def datasets(self) -> builtins.list[DatasetInfo]:
         self._discover()
         return sorted(self._datasets.values(), key=lambda d: d.name)
