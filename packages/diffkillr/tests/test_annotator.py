@@ -30,9 +30,9 @@ def annotator(fields, torch_single_thread):
     return registry.create("encoder", "diffkillr.annotator", **TINY).fit(x[:1])
 
 
-def test_encode_returns_one_flattened_instance_map_per_field(annotator, fields):
+def test_encode_returns_one_instance_map_per_field(annotator, fields):
     out = annotator.encode(fields.obsm["annotated_image"])
-    assert out.shape == (2, 64 * 64)
+    assert out.shape == (2, 1, 64, 64) and out.dtype == np.int32
     assert len(annotator.annotations) == 2
     assert len(annotator.bank_) == 3
 
@@ -41,7 +41,7 @@ def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
     import matplotlib
 
     matplotlib.use("Agg")
-    fields.obsm["X_annotation"] = annotator.encode(fields.obsm["annotated_image"])
+    fields.obsm["annotation"] = annotator.encode(fields.obsm["annotated_image"])
     fields.uns["annotation"] = {"use_rep": "annotated_image"}
     figures = annotator.report_figures(fields, "annotation")
     assert [title for title, _ in figures] == [
@@ -86,7 +86,7 @@ def test_example_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
     assert 0 <= metrics["counting"]["f1"]["value"] <= 1
     assert (tmp_path / "out" / "components" / "annotation" / "cell_bank.npz").is_file()
     assert any("propagated" in p.name for p in (tmp_path / "out" / "figures").iterdir())
-    assert result.adata.obsm["X_annotation"].shape == (2, 64 * 64)
+    assert result.adata.obsm["annotation"].shape == (2, 1, 64, 64)
 
 
 @pytest.mark.slow

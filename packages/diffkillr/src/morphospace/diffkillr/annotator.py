@@ -4,10 +4,11 @@
 holding their instance ids, see :mod:`~morphospace.diffkillr.datasets`), trains a
 DiffeoInvariantNet on the archetypes and off-centre background windows, and a
 DiffeoMappingNet on the archetypes. ``encode`` annotates every field: it returns each
-field's propagated instance map, flattened to one row of ``H * W`` values, so that a
-pipeline step stores it in ``obsm["X_<key>"]`` and evaluators (``diffkillr.counting``,
-``diffkillr.registration``) score it against the true masks. Per-cell results (centres,
-orientations, archetypes, timings) stay on the component in ``annotations``.
+field's propagated instance map ``(N, 1, H, W)``, an encoder of label maps that a
+pipeline step stores in ``obsm["<key>"]`` beside the images, where evaluators
+(``diffkillr.counting``, ``diffkillr.registration``) score it against the true masks.
+Per-cell results (centres, orientations, archetypes, timings) stay on the component in
+``annotations``.
 """
 
 from __future__ import annotations
@@ -106,11 +107,11 @@ class Annotator(Encoder):
         )
 
     def encode(self, x) -> np.ndarray:
-        """Each field's propagated instance map, flattened: ``(N, H * W)``."""
+        """Each field's propagated instance map: ``(N, 1, H, W)`` integers."""
         self.check_is_fitted()
         images, _ = self._split(x)
         self.annotations = [self.annotate(image) for image in images]
-        return np.stack([a.labels.reshape(-1) for a in self.annotations]).astype(np.float32)
+        return np.stack([a.labels[None] for a in self.annotations]).astype(np.int32)
 
     # ------------------------------------------------------------------ report
     def report_figures(self, adata, key: str) -> list:

@@ -113,6 +113,7 @@ class AnnotatorConfig(EncoderConfig):
     """The DiffKillR workflow: bank from annotated cells, both nets, whole-field annotation."""
 
     input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+    output_kind: ClassVar[str] = "label_maps"
 
     patch_size: int = Field(32, ge=8, description="cell patch side, px")
     annotation_channel: int = Field(
