@@ -3,6 +3,7 @@
 import json
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -226,3 +227,11 @@ def test_report_colours_each_embedding_by_its_own_labels_and_clusters(tmp_path):
     result = run(document, tmp_path / "out")
     assert color_columns(result.resolved, result.adata, "X_proj") == ["bins", "blob"]
     assert color_columns(result.resolved, result.adata, "X_other") == []
+
+
+@pytest.mark.parametrize("shape", [(1, 5), (1, 1), (4, 1), (6, 2), (6, 7)])
+def test_embeddings_of_any_size_project_to_two_columns(shape):
+    from morphospace.core.pipeline.report import project_2d
+
+    points = project_2d(np.random.default_rng(0).normal(size=shape))
+    assert points.shape == (shape[0], 2) and np.isfinite(points).all()

@@ -23,13 +23,13 @@ from morphospace.core.pipeline.schema import Pipeline, dump_pipeline
 
 
 def project_2d(z: np.ndarray) -> np.ndarray:
-    """The first two principal coordinates of ``z`` (``z`` itself when 2-D)."""
+    """The first two principal coordinates of ``z`` (``z`` itself when 2-D), ``(N, 2)``."""
     z = np.asarray(z, dtype=float)
-    if z.shape[1] <= 2:
-        return z if z.shape[1] == 2 else np.column_stack([z[:, 0], np.zeros(len(z))])
-    centred = z - z.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
+    if z.shape[1] > 2:
+        centred = z - z.mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        z = centred @ vt[:2].T  # fewer than 2 columns when there are fewer than 2 rows
+    return np.pad(z, ((0, 0), (0, 2 - z.shape[1])))
 
 
 def _records(adata: Any) -> dict[str, dict]:
