@@ -10,11 +10,17 @@ sees exactly the batches an uninterrupted one would.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from morphospace.core.training import load_training_state, save_training_state, train_loop
+from morphospace.core.training import (
+    TrainingCheckpoints,
+    load_state_dict_file,
+    save_arrays,
+    train_loop,
+)
 
 #: ``loss_fn(model, rng, device) -> (loss tensor, {name: float})``
 LossFunction = Callable[[torch.nn.Module, np.random.Generator, torch.device], tuple]
@@ -42,13 +48,10 @@ def fit_model(
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    start, history = 0, {}
-    if checkpoint_dir is not None:
-        saved = load_training_state(checkpoint_dir, to_tensor=torch.from_numpy)
-        if saved is not None:
-            start, state, history = saved
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
+    checkpoints = TrainingCheckpoints(
+        checkpoint_dir, {"model": model, "optimizer": optimizer}, torch.from_numpy
+    )
+    start, history = checkpoints.resume()
     model, optimizer = accelerator.prepare(model, optimizer)
     model.train()
 
@@ -60,25 +63,42 @@ def fit_model(
         optimizer.step()
         return logs
 
-    def on_checkpoint(step: int, hist: dict[str, list[float]]) -> None:
-        state = {
-            "model": accelerator.unwrap_model(model).state_dict(),
-            "optimizer": optimizer.state_dict(),
-        }
-        save_training_state(checkpoint_dir, step, state, hist)
-
     history = train_loop(
         step_fn,
         n_steps,
         start_step=start,
         history=history,
-        checkpoint_every=checkpoint_every if checkpoint_dir else None,
-        on_checkpoint=on_checkpoint if checkpoint_dir else None,
+        checkpoint_every=checkpoint_every,
+        on_checkpoint=checkpoints.save,
         desc=desc,
     )
     model = accelerator.unwrap_model(model)
     model.eval()
     return model, history
+
+
+MODEL_FILE = "model.safetensors"
+
+
+class SavesTorchModel:
+    """Saving for components holding a torch ``model_`` built by ``_build(n_channels_)``.
+
+    Array state (``n_channels_``, normalisation, ...) goes to the core's npz; the
+    network's weights to ``model.safetensors``.
+    """
+
+    def _save_state(self, directory: Path) -> None:
+        super()._save_state(directory)
+        if hasattr(self, "model_"):
+            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        super()._load_state(directory)
+        if (directory / MODEL_FILE).exists():
+            model = self._build(int(self.n_channels_))
+            self.model_ = load_state_dict_file(
+                directory / MODEL_FILE, model, torch.from_numpy
+            ).eval()
 
 
 def device_of(model: torch.nn.Module) -> torch.device:

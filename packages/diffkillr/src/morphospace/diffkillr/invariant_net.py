@@ -11,8 +11,6 @@ cosine similarity.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,13 +18,17 @@ from torch import nn
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
-from morphospace.core.training import load_arrays, save_arrays
 from morphospace.core.validation import check_array, check_labels
 from morphospace.diffkillr.config import DiffeoInvariantNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
-from morphospace.diffkillr.fitting import batched, device_of, fit_model, seed_everything, to_tensor
-
-MODEL_FILE = "model.safetensors"
+from morphospace.diffkillr.fitting import (
+    SavesTorchModel,
+    batched,
+    device_of,
+    fit_model,
+    seed_everything,
+    to_tensor,
+)
 
 
 class _ResidualBlock(nn.Module):
@@ -103,7 +105,7 @@ def triplet_loss(z: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.
     return F.relu(hardest_positive - hardest_negative + margin).mean()
 
 
-class DiffeoInvariantNet(Encoder):
+class DiffeoInvariantNet(SavesTorchModel, Encoder):
     """Embeds cell patches ``(N, C, P, P)`` so deformed versions of one cell coincide.
 
     ``fit(x, y)``: ``y`` gives a class per patch (an archetype, a cell type); without
@@ -197,17 +199,3 @@ class DiffeoInvariantNet(Encoder):
         x = (self._check_patches(x) - self.mean_) / self.std_
         recon = batched(lambda t: self.model_(t)[1], x, device=device_of(self.model_))
         return recon * self.std_ + self.mean_
-
-    # ------------------------------------------------------------------ persistence
-    def _save_state(self, directory: Path) -> None:
-        super()._save_state(directory)  # n_channels_, mean_, std_ as npz
-        if hasattr(self, "model_"):
-            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
-
-    def _load_state(self, directory: Path) -> None:
-        super()._load_state(directory)
-        if (directory / MODEL_FILE).exists():
-            model = self._build(int(self.n_channels_))
-            state = {k: torch.from_numpy(v) for k, v in load_arrays(directory / MODEL_FILE).items()}
-            model.load_state_dict(state)
-            self.model_ = model.eval()

@@ -14,8 +14,6 @@ runs, ``register`` can pre-align each pair with the best flip/90-degree rotation
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -23,15 +21,19 @@ from torch import nn
 
 from morphospace.core import Deformation, Registrar
 from morphospace.core.errors import InputError
-from morphospace.core.training import load_arrays, save_arrays
 from morphospace.core.validation import check_array
 from morphospace.diffkillr import prealign as dihedral
 from morphospace.diffkillr import spatial_transform as st
 from morphospace.diffkillr.config import DiffeoMappingNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
-from morphospace.diffkillr.fitting import batched, device_of, fit_model, seed_everything, to_tensor
-
-MODEL_FILE = "model.safetensors"
+from morphospace.diffkillr.fitting import (
+    SavesTorchModel,
+    batched,
+    device_of,
+    fit_model,
+    seed_everything,
+    to_tensor,
+)
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
@@ -87,7 +89,7 @@ class MappingNetwork(nn.Module):
         return st.scaling_and_squaring(out, self.steps) if self.integration == "svf" else out
 
 
-class DiffeoMappingNet(Registrar):
+class DiffeoMappingNet(SavesTorchModel, Registrar):
     """Registers patches ``(N, C, P, P)``: ``register(moving, fixed).warp(moving) ~ fixed``."""
 
     Config = DiffeoMappingNetConfig
@@ -214,17 +216,3 @@ class DiffeoMappingNet(Registrar):
         f = (fixed - self.mean_) / self.std_
         field = batched(self.model_.field, m, f, device=device_of(self.model_))
         return field.astype(np.float64)
-
-    # ------------------------------------------------------------------ persistence
-    def _save_state(self, directory: Path) -> None:
-        super()._save_state(directory)
-        if hasattr(self, "model_"):
-            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
-
-    def _load_state(self, directory: Path) -> None:
-        super()._load_state(directory)
-        if (directory / MODEL_FILE).exists():
-            model = self._build(int(self.n_channels_))
-            state = {k: torch.from_numpy(v) for k, v in load_arrays(directory / MODEL_FILE).items()}
-            model.load_state_dict(state)
-            self.model_ = model.eval()
