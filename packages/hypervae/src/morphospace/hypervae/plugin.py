@@ -65,7 +65,7 @@ def morphospace_datasets():
 def morphospace_pipelines():
     return [
         PipelineSpec(
-            name="hypervae_toy_segmentation",
+            name="toy_segmentation",
             resource=f"{_PKG}:pipelines/toy_segmentation.yaml",
             summary="toy volumes -> hyperbolic VAE -> sliding-window segmentation -> Dice",
             tags=("3d", "segmentation", "hyperbolic"),
