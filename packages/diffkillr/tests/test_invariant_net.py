@@ -49,7 +49,7 @@ def test_save_and_load_round_trip_gives_the_same_embeddings(invariant_net, cells
 
 def test_triplet_loss_option_trains(cells, torch_single_thread):
     net = DiffeoInvariantNet(loss="triplet", n_steps=3, batch_size=4, views=2).fit(cells[0])
-    assert len(net.history["contrastive"]) == 3
+    assert len(net.history_["contrastive"]) == 3
 
 
 def test_training_resumes_from_a_checkpoint(cells, tmp_path, torch_single_thread):
@@ -59,8 +59,8 @@ def test_training_resumes_from_a_checkpoint(cells, tmp_path, torch_single_thread
     whole = DiffeoInvariantNet(**{**params, "checkpoint_dir": None}).fit(cells[0])
     DiffeoInvariantNet(**{**params, "n_steps": 2}).fit(cells[0])  # interrupted after 2 steps
     resumed = DiffeoInvariantNet(**params).fit(cells[0])
-    assert len(resumed.history["contrastive"]) == 4
+    assert len(resumed.history_["contrastive"]) == 4
     np.testing.assert_allclose(
-        resumed.history["contrastive"], whole.history["contrastive"], rtol=1e-4
+        resumed.history_["contrastive"], whole.history_["contrastive"], rtol=1e-4
     )
     np.testing.assert_allclose(resumed.encode(cells[0]), whole.encode(cells[0]), atol=1e-4)

@@ -176,7 +176,7 @@ class DiffeoInvariantNet(SavesTorchModel, Encoder):
                 "reconstruction": reconstruction.item(),
             }
 
-        self.model_, self.history = fit_model(
+        self.model_, self.history_ = fit_model(
             self._build(self.n_channels_),
             loss_fn,
             n_steps=c.n_steps,
