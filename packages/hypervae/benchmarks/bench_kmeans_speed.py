@@ -1,6 +1,6 @@
 """Poincaré k-means on 100,000 points: time and agreement with the planted clusters.
 
-python packages/hypervae/benchmarks/kmeans_speed.py
+python packages/hypervae/benchmarks/bench_kmeans_speed.py
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Every measurement runs in a fresh subprocess, so its peak resident memory
 4. Paired, at 20,000 training cells: fast_nca on all of them against both exact NCAs
    on a random ``--subsample`` of them, scored on the same held-out cells.
 
-    python packages/dmlcluster/benchmarks/nca_scale.py [--seeds 3] [--exact-n 1000] [--stages ...]
+    python packages/dmlcluster/benchmarks/bench_nca_scale.py [--seeds 3] [--exact-n 1000]
 """
 
 from __future__ import annotations

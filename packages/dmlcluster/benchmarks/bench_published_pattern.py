@@ -5,7 +5,7 @@ encoder on the labelled half, embed every cell, cluster with Leiden (resolution 
 15 neighbours) and score purity on the held-out half and on the fitted half. Prints
 mean ± standard deviation over seeds, the number of clusters and the fit time.
 
-    python packages/dmlcluster/benchmarks/published_pattern.py [--seeds 5] [--datasets ...]
+    python packages/dmlcluster/benchmarks/bench_published_pattern.py [--seeds 5] [--datasets ...]
 """
 
 from __future__ import annotations

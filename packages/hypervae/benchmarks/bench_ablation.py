@@ -4,7 +4,7 @@ Each seed generates its own train and test volumes, trains every configuration f
 scratch on the train volumes and segments the held-out test volumes (k-means with 2,
 3 and 4 clusters for levels 1-3, Hungarian-matched Dice). Prints a markdown table.
 
-    python packages/hypervae/benchmarks/ablation.py --seeds 0 1 2 --steps 300
+    python packages/hypervae/benchmarks/bench_ablation.py --seeds 0 1 2 --steps 300
 """
 
 from __future__ import annotations

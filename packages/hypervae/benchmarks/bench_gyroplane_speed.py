@@ -1,6 +1,6 @@
 """Gyroplane 3D convolution: the vectorised layer against a per-voxel Python loop.
 
-python packages/hypervae/benchmarks/gyroplane_speed.py
+python packages/hypervae/benchmarks/bench_gyroplane_speed.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Sliding-window segmentation time of one 64^3 volume after training (3 levels).
 
-python packages/hypervae/benchmarks/segmentation_speed.py
+python packages/hypervae/benchmarks/bench_segmentation_speed.py
 """
 
 from __future__ import annotations
