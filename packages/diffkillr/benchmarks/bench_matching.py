@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
-from common import setup, table
+from common import query_sets, setup, table
 
-from morphospace.diffkillr.datasets import synthetic_cells
 from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
 from morphospace.diffkillr.matching import retrieval_scores
 
@@ -39,10 +37,8 @@ def main() -> None:
     args = setup(__doc__)
     rows: dict[str, list[float]] = defaultdict(list)
     for seed in range(args.seeds):
-        augmented = synthetic_cells(n_queries=200, mode="augmented", seed=seed)
-        instances = synthetic_cells(n_queries=200, mode="instances", seed=seed)
+        augmented, instances = query_sets(seed)
         bank = augmented.obs["bank"].to_numpy()
-        np.testing.assert_allclose(augmented.obsm["image"][bank], instances.obsm["image"][bank])
         encoder = DiffeoInvariantNet(n_steps=args.steps, seed=seed).fit(
             augmented.obsm["image"][bank], augmented.obs["cell_type"].to_numpy()[bank]
         )

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from common import setup, table
+from common import query_sets, setup, table
 
 from morphospace.diffkillr import prealign
-from morphospace.diffkillr.datasets import synthetic_cells
 from morphospace.diffkillr.mapping_net import DiffeoMappingNet
 from morphospace.diffkillr.registration import dice_iou, registration_scores
 
@@ -60,8 +59,7 @@ def main() -> None:
     args = setup(__doc__)
     rows: dict[str, list[float]] = defaultdict(list)
     for seed in range(args.seeds):
-        augmented = synthetic_cells(n_queries=200, mode="augmented", seed=seed)
-        instances = synthetic_cells(n_queries=200, mode="instances", seed=seed)
+        augmented, instances = query_sets(seed)
         bank = augmented.obsm["image"][augmented.obs["bank"].to_numpy()]
         for integration in ("svf", "displacement"):
             registrar = DiffeoMappingNet(n_steps=args.steps, seed=seed, integration=integration)

@@ -38,3 +38,14 @@ def table(title: str, rows: dict[str, list[float]], n: int) -> None:
     print(f"|{'-' * (width + 2)}|-------|")
     for name, values in rows.items():
         print(f"| {name.ljust(width)} | {mean_std(values)} |")
+
+
+def query_sets(seed: int, n_queries: int = 200):
+    """The two query sets of a seed, sharing one bank: deformed archetypes, other cells."""
+    from morphospace.diffkillr.datasets import synthetic_cells
+
+    augmented = synthetic_cells(n_queries=n_queries, mode="augmented", seed=seed)
+    instances = synthetic_cells(n_queries=n_queries, mode="instances", seed=seed)
+    bank = augmented.obs["bank"].to_numpy()
+    np.testing.assert_allclose(augmented.obsm["image"][bank], instances.obsm["image"][bank])
+    return augmented, instances

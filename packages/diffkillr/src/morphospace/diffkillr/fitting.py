@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,23 +34,20 @@ def seed_everything(seed: int) -> None:
 
 
 def fit_model(
-    model: torch.nn.Module,
-    loss_fn: LossFunction,
-    *,
-    n_steps: int,
-    learning_rate: float,
-    seed: int,
-    checkpoint_dir: str | None = None,
-    checkpoint_every: int = 100,
-    desc: str = "training",
+    model: torch.nn.Module, loss_fn: LossFunction, config: Any, desc: str = "training"
 ) -> tuple[torch.nn.Module, dict[str, list[float]]]:
-    """Train ``model`` for ``n_steps`` (resumable in ``checkpoint_dir``); return it, history."""
+    """Train ``model`` as ``config`` says; return it and its loss history.
+
+    ``config`` is a net's config: ``n_steps``, ``learning_rate``, ``seed`` and the
+    resumable ``checkpoint_dir`` / ``checkpoint_every``.
+    """
+    n_steps, seed = config.n_steps, config.seed
     from accelerate import Accelerator
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     checkpoints = TrainingCheckpoints(
-        checkpoint_dir, {"model": model, "optimizer": optimizer}, torch.from_numpy
+        config.checkpoint_dir, {"model": model, "optimizer": optimizer}, torch.from_numpy
     )
     start, history = checkpoints.resume()
     model, optimizer = accelerator.prepare(model, optimizer)
@@ -68,7 +66,7 @@ def fit_model(
         n_steps,
         start_step=start,
         history=history,
-        checkpoint_every=checkpoint_every,
+        checkpoint_every=config.checkpoint_every,
         on_checkpoint=checkpoints.save,
         desc=desc,
     )

@@ -164,14 +164,7 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
             }
 
         self.model_, self.history_ = fit_model(
-            self._build(self.n_channels_),
-            loss_fn,
-            n_steps=c.n_steps,
-            learning_rate=c.learning_rate,
-            seed=c.seed,
-            checkpoint_dir=c.checkpoint_dir,
-            checkpoint_every=c.checkpoint_every,
-            desc="DiffeoMappingNet",
+            self._build(self.n_channels_), loss_fn, c, desc="DiffeoMappingNet"
         )
         return self
 
