@@ -123,6 +123,7 @@ def test_validation_imports_no_implementation_module():
             "step 2 .*parameter 'n_clusters': Input should be a valid integer",
         ),
         (_step(1, labels="blob"), "step 2 .*a clusterer step does not take 'labels'"),
+        (_step(0, moving_labels="mask"), "step 1 .*an? encoder step does not take 'moving_labels'"),
         (_step(2, inputs={"labels_true": "blob"}), "step 3 .*missing: labels_pred"),
         (_step(1, key_added="proj"), "key_added 'proj' is already written by step 1"),
         (_with(steps=[]), "steps: List should have at least 1 item"),

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from morphospace.core import registry, tl
+from morphospace.core import Registrar, registry, tl
+from morphospace.core.deformation import Deformation
 from morphospace.core.errors import IncompatibleComponentsError, InputError
 
 
@@ -123,3 +124,86 @@ def test_an_encoder_of_label_maps_writes_them_beside_the_images(blobs):
     assert blobs.obsm["mask"].shape == (blobs.n_obs, 1, 4, 4)
     assert "X_mask" not in blobs.obsm
     assert blobs.uns["mask"]["output"] == "label_maps" and "geometry" not in blobs.uns["mask"]
+
+
+def test_per_object_tables_of_an_encoder_go_to_uns_and_survive_h5ad(blobs, tmp_path):
+    import anndata
+    import pandas as pd
+
+    from morphospace.core import Encoder
+
+    class CountingSpots(Encoder):
+        """Finds one 'spot' per positive feature of each cell."""
+
+        def encode(self, x):
+            self.spots_ = np.argwhere(np.asarray(x) > 0)
+            return np.asarray(x)
+
+        def tables(self):
+            obs, feature = self.spots_.T
+            return {"spots": pd.DataFrame({"obs": blobs.obs_names[obs], "feature": feature})}
+
+    tl.encode(blobs, CountingSpots(), key_added="spots")
+    table = blobs.uns["spots"]["spots"]
+    assert len(table) == int((blobs.X > 0).sum())
+    assert set(table["obs"]) <= set(blobs.obs_names)
+    blobs.write_h5ad(tmp_path / "spots.h5ad")
+    reread = anndata.read_h5ad(tmp_path / "spots.h5ad").uns["spots"]["spots"]
+    pd.testing.assert_frame_equal(reread, table, check_dtype=False)
+
+
+def test_tables_must_be_dataframes_with_free_names(blobs):
+    from morphospace.core import Encoder
+
+    class BadTables(Encoder):
+        def __init__(self, tables, **params):
+            super().__init__(**params)
+            self._tables = tables
+
+        def encode(self, x):
+            return np.asarray(x)
+
+        def tables(self):
+            return self._tables
+
+    with pytest.raises(InputError, match="must return pandas DataFrames; 'cells' is a list"):
+        tl.encode(blobs, BadTables({"cells": [1, 2]}), key_added="bad")
+    import pandas as pd
+
+    with pytest.raises(InputError, match="the name 'component' is taken in uns\\['bad'\\]"):
+        tl.encode(blobs, BadTables({"component": pd.DataFrame()}), key_added="bad")
+
+
+class ShiftRight(Registrar):
+    """Moves every image one pixel to the right (a fixed deformation, nothing learned)."""
+
+    def register(self, moving, fixed):
+        field = np.zeros((len(moving), 2, *np.shape(moving)[2:]))
+        field[:, 1] = -1.0  # warping pulls: warped[:, j] = moving[:, j - 1]
+        return Deformation(field)
+
+
+def test_register_carries_label_maps_along_with_nearest_interpolation(blobs):
+    rng = np.random.default_rng(0)
+    blobs.obsm["moving"] = rng.random((blobs.n_obs, 1, 5, 6))
+    blobs.obsm["fixed"] = rng.random((blobs.n_obs, 1, 5, 6))
+    labels = rng.integers(0, 7, size=(blobs.n_obs, 1, 5, 6))
+    blobs.obsm["mask"] = labels
+    tl.register(
+        blobs, ShiftRight(), moving="moving", fixed="fixed", moving_labels="mask", key_added="w"
+    )
+    warped = blobs.obsm["w_labels"]
+    assert warped.dtype == labels.dtype
+    np.testing.assert_array_equal(warped[..., 1:], labels[..., :-1])
+    assert (warped[..., 0] == 0).all()  # pulled from outside the image: background
+    np.testing.assert_allclose(blobs.obsm["w"][..., 1:], blobs.obsm["moving"][..., :-1])
+    assert blobs.uns["w"]["moving_labels"] == "mask"
+
+
+def test_register_refuses_label_maps_of_another_size(blobs):
+    blobs.obsm["moving"] = np.zeros((blobs.n_obs, 1, 5, 6))
+    blobs.obsm["mask"] = np.zeros((blobs.n_obs, 1, 4, 6), dtype=int)
+    with pytest.raises(
+        InputError, match=r"moving_labels obsm\['mask'\] must be label maps \(N, C, H, W\)"
+    ):
+        tl.register(blobs, ShiftRight(), moving="moving", fixed="moving", moving_labels="mask")

@@ -52,6 +52,16 @@ class Encoder(Component):
     def fit_encode(self, x: Any, y: Any = None) -> np.ndarray:
         return self.fit(x, y).encode(x)
 
+    def tables(self) -> dict[str, Any]:
+        """Per-object tables of the last ``encode``, as pandas DataFrames by name.
+
+        For encoders that find many objects in one observation (every cell of a field),
+        one row per object; the column ``obs`` names the observation it belongs to.
+        :func:`morphospace.core.tl.encode` stores each table in ``uns[<key>][<name>]``.
+        Most encoders have none.
+        """
+        return {}
+
 
 class Registrar(Component):
     """Finds the deformation that aligns a moving image to a fixed one."""

@@ -143,7 +143,9 @@ def encode(
     ``labels`` names the obs column a supervised encoder learns from. Writes
     ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry);
     an encoder whose config declares ``output_kind = "label_maps"`` writes its maps
-    to ``obsm["<key_added>"]`` instead.
+    to ``obsm["<key_added>"]`` instead. Per-object tables the encoder reports
+    (:meth:`~morphospace.core.interfaces.Encoder.tables`, e.g. one row per detected
+    cell) go to ``uns[<key_added>][<name>]``.
     """
     enc = as_component("encoder", encoder, params)
     x = get_rep(adata, use_rep)
@@ -169,7 +171,24 @@ def encode(
     else:
         extra = {"output": enc.config.output_kind}
     _record(adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on, **extra)
+    _store_tables(adata, key, enc)
     return enc
+
+
+def _store_tables(adata: AnnData, key: str, enc: Encoder) -> None:
+    """Put the encoder's per-object tables beside its record in ``uns[key]``."""
+    import pandas as pd
+
+    record = adata.uns[key]
+    for name, table in enc.tables().items():
+        if not isinstance(table, pd.DataFrame):
+            raise InputError(
+                f"{enc.name}.tables() must return pandas DataFrames; "
+                f"{name!r} is a {type(table).__name__}"
+            )
+        if name in record:
+            raise InputError(f"{enc.name}.tables(): the name {name!r} is taken in uns[{key!r}]")
+        record[name] = table
 
 
 def cluster(
@@ -251,6 +270,7 @@ def register(
     *,
     moving: str,
     fixed: str,
+    moving_labels: str | None = None,
     fit: bool = True,
     key_added: str | None = None,
     **params: Any,
@@ -258,20 +278,33 @@ def register(
     """Register ``obsm[moving]`` onto ``obsm[fixed]`` image by image.
 
     Writes the warped images to ``obsm[<key_added>]`` and the displacement fields
-    ``(N, 2, H, W)`` to ``obsm[<key_added>_displacement]``.
+    ``(N, 2, H, W)`` to ``obsm[<key_added>_displacement]``. ``moving_labels`` names
+    label maps ``(N, C, H, W)`` drawn on the moving images (masks, instance ids); they
+    are carried along the same fields with nearest interpolation, so their values stay
+    labels, into ``obsm[<key_added>_labels]``.
     """
     reg = as_component("registrar", registrar, params)
     moving_images = get_rep(adata, moving)
     fixed_images = get_rep(adata, fixed)
     check_input_kind(moving_images.shape, ("images",), reg.name, f"obsm[{moving!r}]")
     check_input_kind(fixed_images.shape, ("images",), reg.name, f"obsm[{fixed!r}]")
+    labels = None
+    if moving_labels is not None:
+        labels = get_rep(adata, moving_labels)
+        if labels.ndim != 4 or labels.shape[2:] != moving_images.shape[2:]:
+            raise InputError(
+                f"moving_labels obsm[{moving_labels!r}] must be label maps (N, C, H, W) of "
+                f"the moving images' size {moving_images.shape[2:]}, found shape {labels.shape}"
+            )
     if fit:
         reg.fit(np.concatenate([moving_images, fixed_images]))
     deformation = reg.register(moving_images, fixed_images)
     key = key_added or default_key(reg)
     adata.obsm[key] = deformation.warp(moving_images)
     adata.obsm[f"{key}_displacement"] = deformation.field
-    _record(adata, key, reg, moving=moving, fixed=fixed)
+    if labels is not None:
+        adata.obsm[f"{key}_labels"] = deformation.warp(labels, interpolation="nearest")
+    _record(adata, key, reg, moving=moving, fixed=fixed, moving_labels=moving_labels)
     return reg
 
 

@@ -78,7 +78,10 @@ class PlannedStep:
                 keys[_column(step.where)] = "obs"
             return keys
         if kind == "registrar":
-            return {step.moving: "obsm", step.fixed: "obsm"}
+            keys = {step.moving: "obsm", step.fixed: "obsm"}
+            if step.moving_labels:
+                keys[step.moving_labels] = "obsm"
+            return keys
         return {step.images: "obsm", step.conditions: "obs"}
 
     def writes(self) -> dict[str, str]:
@@ -89,7 +92,10 @@ class PlannedStep:
         if kind == "clusterer":
             return {self.key: "obs"}
         if kind == "registrar":
-            return {self.key: "obsm", f"{self.key}_displacement": "obsm"}
+            keys = {self.key: "obsm", f"{self.key}_displacement": "obsm"}
+            if self.step.moving_labels:
+                keys[f"{self.key}_labels"] = "obsm"
+            return keys
         if kind == "translator":
             return {self.key: "obsm"}
         return {}
@@ -245,7 +251,15 @@ def _run_step(item: PlannedStep, adata: Any, registry: Registry) -> tuple[Any, d
         metrics = tl.evaluate(adata, component, key_added=key, where=step.where, **step.inputs)
         return component, {name: m.to_dict() for name, m in metrics.items()}
     elif kind == "registrar":
-        tl.register(adata, component, moving=step.moving, fixed=step.fixed, fit=fit, key_added=key)
+        tl.register(
+            adata,
+            component,
+            moving=step.moving,
+            fixed=step.fixed,
+            moving_labels=step.moving_labels,
+            fit=fit,
+            key_added=key,
+        )
     else:
         tl.translate(
             adata,

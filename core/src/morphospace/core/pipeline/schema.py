@@ -29,7 +29,7 @@ STEP_FIELDS = {
     "encoder": {"use_rep", "labels", "fit_on", "fit"},
     "clusterer": {"use_rep"},
     "evaluator": {"inputs", "where"},
-    "registrar": {"moving", "fixed", "fit"},
+    "registrar": {"moving", "fixed", "moving_labels", "fit"},
     "translator": {"images", "conditions", "target", "fit"},
 }
 _KIND_FIELDS = set().union(*STEP_FIELDS.values())
@@ -73,6 +73,7 @@ class Step(_Strict):
     # registrars
     moving: str | None = None
     fixed: str | None = None
+    moving_labels: str | None = None
     # translators
     images: str | None = None
     conditions: str | None = None
