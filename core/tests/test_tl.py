@@ -141,12 +141,13 @@ def test_per_object_tables_of_an_encoder_go_to_uns_and_survive_h5ad(blobs, tmp_p
 
         def tables(self):
             obs, feature = self.spots_.T
-            return {"spots": pd.DataFrame({"obs": blobs.obs_names[obs], "feature": feature})}
+            return {"spots": pd.DataFrame({"obs": obs, "feature": feature})}
 
     tl.encode(blobs, CountingSpots(), key_added="spots")
     table = blobs.uns["spots"]["spots"]
     assert len(table) == int((blobs.X > 0).sum())
-    assert set(table["obs"]) <= set(blobs.obs_names)
+    first = table.iloc[0]
+    assert blobs[first["obs"]].X[0, first["feature"]] > 0  # rows became obs names
     blobs.write_h5ad(tmp_path / "spots.h5ad")
     reread = anndata.read_h5ad(tmp_path / "spots.h5ad").uns["spots"]["spots"]
     pd.testing.assert_frame_equal(reread, table, check_dtype=False)
@@ -172,6 +173,8 @@ def test_tables_must_be_dataframes_with_free_names(blobs):
 
     with pytest.raises(InputError, match="the name 'component' is taken in uns\\['bad'\\]"):
         tl.encode(blobs, BadTables({"component": pd.DataFrame()}), key_added="bad")
+    with pytest.raises(InputError, match="column 'obs' of 'cells' must hold row numbers 0..199"):
+        tl.encode(blobs, BadTables({"cells": pd.DataFrame({"obs": [0, 200]})}), key_added="bad")
 
 
 class ShiftRight(Registrar):

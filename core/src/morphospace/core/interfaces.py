@@ -56,9 +56,9 @@ class Encoder(Component):
         """Per-object tables of the last ``encode``, as pandas DataFrames by name.
 
         For encoders that find many objects in one observation (every cell of a field),
-        one row per object; the column ``obs`` names the observation it belongs to.
-        :func:`morphospace.core.tl.encode` stores each table in ``uns[<key>][<name>]``.
-        Most encoders have none.
+        one row per object; an integer column ``obs`` gives the row of ``x`` it belongs
+        to. :func:`morphospace.core.tl.encode` turns those rows into obs names and stores
+        each table in ``uns[<key>][<name>]``. Most encoders have none.
         """
         return {}
 

@@ -188,6 +188,15 @@ def _store_tables(adata: AnnData, key: str, enc: Encoder) -> None:
             )
         if name in record:
             raise InputError(f"{enc.name}.tables(): the name {name!r} is taken in uns[{key!r}]")
+        if "obs" in table.columns:
+            rows = table["obs"].to_numpy()
+            if rows.dtype.kind not in "iu" or ((rows < 0) | (rows >= adata.n_obs)).any():
+                raise InputError(
+                    f"{enc.name}.tables(): column 'obs' of {name!r} must hold row numbers "
+                    f"0..{adata.n_obs - 1} of the encoded data, found {rows[:5].tolist()}..."
+                )
+            names = adata.obs_names
+            table = table.assign(obs=pd.Categorical(names[rows], categories=names))
         record[name] = table
 
 
