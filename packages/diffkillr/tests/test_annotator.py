@@ -37,6 +37,21 @@ def test_encode_returns_one_instance_map_per_field(annotator, fields):
     assert len(annotator.bank_) == 3
 
 
+def test_tables_give_one_row_per_annotated_cell(annotator, fields):
+    from morphospace.core import tl
+
+    tl.encode(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
+    cells = fields.uns["annotation"]["cells"]
+    maps = fields.obsm["annotation"][:, 0]
+    for name, field_map in zip(fields.obs_names, maps):
+        rows = cells[cells["obs"] == name]
+        assert set(np.unique(field_map)) - {0} <= set(rows["cell"])  # ids in the map
+        areas = np.bincount(field_map.ravel(), minlength=len(rows) + 1)[1:]
+        np.testing.assert_array_equal(rows["area"], areas)
+    assert cells["orientation"].between(0, np.pi).all()
+    assert set(cells["archetype"]) <= set(range(len(annotator.bank_)))
+
+
 def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
     import matplotlib
 
@@ -100,3 +115,5 @@ def test_cells_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
     result = run(pipeline, tmp_path / "out")
     assert {"matching", "registration"} <= set(result.metrics)
     assert "folding_fraction" in result.metrics["registration"]
+    assert 0 < result.metrics["registration"]["dsc"]["value"] <= 1
+    assert result.adata.obsm["warped_labels"].dtype == result.adata.obsm["archetype_mask"].dtype

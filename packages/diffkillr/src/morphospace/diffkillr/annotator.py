@@ -7,8 +7,10 @@ DiffeoMappingNet on the archetypes. ``encode`` annotates every field: it returns
 field's propagated instance map ``(N, 1, H, W)``, an encoder of label maps that a
 pipeline step stores in ``obsm["<key>"]`` beside the images, where evaluators
 (``diffkillr.counting``, ``diffkillr.registration``) score it against the true masks.
-Per-cell results (centres, orientations, archetypes, timings) stay on the component in
-``annotations``.
+Per-cell results (propagated centre, orientation, matched archetype, score, area) come
+back from ``tables()`` as one row per cell, which a pipeline step stores in
+``uns["<key>"]["cells"]``; the full :class:`FieldAnnotation` of each field (warped masks,
+timings) stays on the component in ``annotations``.
 """
 
 from __future__ import annotations
@@ -112,6 +114,38 @@ class Annotator(Encoder):
         images, _ = self._split(x)
         self.annotations = [self.annotate(image) for image in images]
         return np.stack([a.labels[None] for a in self.annotations]).astype(np.int32)
+
+    def tables(self) -> dict:
+        """``{"cells": DataFrame}``: one row per cell annotated by the last ``encode``.
+
+        Columns: ``obs`` (the field's row), ``cell`` (its id in the instance map), ``y``,
+        ``x`` (the propagated centre), ``orientation`` (radians, modulo pi),
+        ``archetype`` (index in the bank), ``score`` (cosine score of the match) and
+        ``area`` (pixels of the stitched mask).
+        """
+        import pandas as pd
+
+        annotations = getattr(self, "annotations", None)
+        if annotations is None:
+            return {}
+        frames = []
+        for row, field in enumerate(annotations):
+            area = np.bincount(field.labels.ravel(), minlength=len(field) + 1)[1:]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "obs": np.full(len(field), row),
+                        "cell": np.arange(1, len(field) + 1),
+                        "y": field.centres[:, 0],
+                        "x": field.centres[:, 1],
+                        "orientation": field.orientations,
+                        "archetype": field.archetypes,
+                        "score": field.scores,
+                        "area": area[: len(field)],
+                    }
+                )
+            )
+        return {"cells": pd.concat(frames, ignore_index=True)}
 
     # ------------------------------------------------------------------ report
     def report_figures(self, adata, key: str) -> list:
