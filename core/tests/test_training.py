@@ -128,3 +128,72 @@ def test_state_dict_file_round_trip(tmp_path):
     save_arrays(tmp_path / "model.safetensors", saved.state_dict())
     loaded = load_state_dict_file(tmp_path / "model.safetensors", Counter(), np.asarray)
     np.testing.assert_array_equal(loaded.value, [1.5, 2.5])
+
+
+class LikeTensor:
+    """The part of a torch tensor that saving and loading weights use."""
+
+    def __init__(self, value):
+        self.value = np.asarray(value)
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        return self.value
+
+    def new_tensor(self, value):
+        return LikeTensor(np.asarray(value, dtype=self.value.dtype))
+
+
+class TinyNet:
+    def __init__(self):
+        self.weight = LikeTensor(np.zeros(3, dtype=np.float32))
+        self.training = True
+
+    def state_dict(self):
+        return {"weight": self.weight}
+
+    def load_state_dict(self, state):
+        self.weight = state["weight"]
+
+    def eval(self):
+        self.training = False
+        return self
+
+
+def test_weights_load_like_the_modules_own_tensors(tmp_path):
+    save_arrays(tmp_path / "model.safetensors", {"weight": np.array([1.0, 2.0, 3.0])})
+    net = load_state_dict_file(tmp_path / "model.safetensors", TinyNet())
+    assert net.weight.value.dtype == np.float32
+    np.testing.assert_array_equal(net.weight.value, [1, 2, 3])
+    save_arrays(tmp_path / "other.safetensors", {"bias": np.zeros(1)})
+    with pytest.raises(CheckpointError, match=r"missing \['weight'\], unexpected \['bias'\]"):
+        load_state_dict_file(tmp_path / "other.safetensors", TinyNet())
+
+
+def test_a_component_with_a_network_round_trips_its_weights(tmp_path):
+    from morphospace.core import Encoder, load
+    from morphospace.core.training import SavesModelWeights
+
+    class NetEncoder(SavesModelWeights, Encoder):
+        def fit(self, x, y=None):
+            self.model_ = TinyNet()
+            self.model_.weight = LikeTensor(np.asarray(x, np.float32).mean(axis=0))
+            return self
+
+        def encode(self, x):
+            return np.asarray(x) * self.model_.weight.value
+
+        def _build_model(self):
+            return TinyNet()
+
+    x = np.arange(6.0).reshape(2, 3)
+    NetEncoder().fit(x).save(tmp_path / "net")
+    assert (tmp_path / "net" / "model.safetensors").is_file()
+    loaded = NetEncoder.load(tmp_path / "net")
+    assert not loaded.model_.training
+    np.testing.assert_array_equal(loaded.encode(x), x * [1.5, 2.5, 3.5])

@@ -33,6 +33,7 @@ from morphospace.core.atomic import atomic_write_text
 from morphospace.core.errors import CheckpointError
 
 PROGRESS_ENV = "MORPHOSPACE_PROGRESS"
+MODEL_FILE = "model.safetensors"
 STATE_POINTER = "training-state.json"
 
 
@@ -255,8 +256,48 @@ class TrainingCheckpoints:
 
 
 def load_state_dict_file(
-    path: str | Path, module: Any, to_tensor: Callable[[np.ndarray], Any]
+    path: str | Path, module: Any, to_tensor: Callable[[np.ndarray], Any] | None = None
 ) -> Any:
-    """Load weights saved with :func:`save_arrays` into ``module``; return the module."""
-    module.load_state_dict({k: to_tensor(v) for k, v in load_arrays(path).items()})
+    """Load weights saved with :func:`save_arrays` into ``module``; return the module.
+
+    Without ``to_tensor``, each array becomes a tensor like the module's own one (same
+    dtype and device, through ``Tensor.new_tensor``), so no torch import is needed
+    here; names that do not match the module's are a :class:`CheckpointError`.
+    """
+    arrays = load_arrays(path)
+    if to_tensor is None:
+        own = module.state_dict()
+        missing, unexpected = sorted(set(own) - set(arrays)), sorted(set(arrays) - set(own))
+        if missing or unexpected:
+            raise CheckpointError(
+                f"{path} does not fit the {type(module).__name__} built from the config: "
+                f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
+            )
+        state = {name: own[name].new_tensor(value) for name, value in arrays.items()}
+    else:
+        state = {name: to_tensor(value) for name, value in arrays.items()}
+    module.load_state_dict(state)
     return module
+
+
+class SavesModelWeights:
+    """Saving for a component whose network is a torch ``model_``; put it first in the bases.
+
+    ``save`` writes ``model_.state_dict()`` to ``model.safetensors`` beside the array
+    state; ``load`` restores the array state, rebuilds the network with the
+    component's ``_build_model()`` (from its config and that state, e.g. the number of
+    input channels) and loads the weights into it, in eval mode. No pickle.
+    """
+
+    def _build_model(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define _build_model()")
+
+    def _save_state(self, directory: Path) -> None:
+        super()._save_state(directory)  # type: ignore[misc]
+        if hasattr(self, "model_"):
+            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
+
+    def _load_state(self, directory: Path) -> None:
+        super()._load_state(directory)  # type: ignore[misc]
+        if (directory / MODEL_FILE).exists():
+            self.model_ = load_state_dict_file(directory / MODEL_FILE, self._build_model()).eval()
