@@ -176,7 +176,7 @@ def test_weights_load_like_the_modules_own_tensors(tmp_path):
 
 
 def test_a_component_with_a_network_round_trips_its_weights(tmp_path):
-    from morphospace.core import Encoder, load
+    from morphospace.core import Encoder
     from morphospace.core.training import SavesModelWeights
 
     class NetEncoder(SavesModelWeights, Encoder):
