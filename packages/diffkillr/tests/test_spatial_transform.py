@@ -43,3 +43,11 @@ def test_integrating_minus_the_velocity_inverts_the_map():
     backward = st.scaling_and_squaring(-velocity, 7)
     residual = st.compose(forward, backward)[..., 4:-4, 4:-4].abs()
     assert residual.mean() < 0.05 and residual.max() < 0.2  # bilinear resampling error
+
+
+def test_dice_loss_is_zero_for_equal_masks_and_one_for_disjoint_ones():
+    a = torch.zeros(1, 1, 4, 4)
+    a[..., :2, :] = 1
+    assert float(st.dice_loss(a, a)) == pytest.approx(0, abs=1e-6)
+    assert float(st.dice_loss(a, 1 - a)) == pytest.approx(1, abs=1e-6)
+    assert float(st.dice_loss(a, a * 0.5)) == pytest.approx(1 - 1 / 1.5, abs=1e-5)

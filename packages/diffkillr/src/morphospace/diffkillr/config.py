@@ -85,6 +85,9 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     )
     smoothness_weight: float = Field(0.05, ge=0, description="weight of the gradient penalty")
     cycle_weight: float = Field(0.1, ge=0, description="weight of the inverse-consistency loss")
+    mask_weight: float = Field(
+        100.0, ge=0, description="weight of the soft Dice loss of warped masks (fit given masks)"
+    )
     prealign: Literal["ncc", "mi", "none"] = Field(
         "ncc", description="flip/90-degree pre-alignment before registration"
     )

@@ -5,7 +5,9 @@ exponential by scaling and squaring is a diffeomorphic displacement field, appli
 spatial transformer. Training pairs are a cell and a random diffeomorphism of it
 (:mod:`~morphospace.diffkillr.diffeomorphisms`), so the true field is known; the loss is
 image similarity in both directions (the inverse map is the exponential of ``-v``), an
-inverse-consistency (cycle) term, a smoothness penalty and the error to the known field.
+inverse-consistency (cycle) term, a smoothness penalty and the error to the known field;
+given the patches' masks, also a soft Dice loss between the warped and the deformed mask
+(an auxiliary segmentation loss as in VoxelMorph, not in the paper).
 ``integration="displacement"`` is the plain-UNet ablation: the UNet outputs the field
 directly (and the inverse is a second pass with the images swapped). Before the network
 runs, ``register`` can pre-align each pair with the best flip/90-degree rotation
@@ -113,14 +115,28 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
             )
         return x.astype(np.float32)
 
+    def _check_masks(self, masks, images: np.ndarray) -> np.ndarray:
+        masks = check_array(masks, name="masks", ndim=4)
+        if masks.shape != (len(images), 1, *images.shape[2:]):
+            raise InputError(
+                f"{self.name}: masks {masks.shape} must be (N, 1, P, P) and match the "
+                f"images {images.shape}"
+            )
+        return (masks > 0).astype(np.float32)
+
     def _build(self, n_channels: int) -> MappingNetwork:
         c = self.config
         return MappingNetwork(n_channels, c.width, c.depth, c.integration, c.integration_steps)
 
     def fit(self, images, y=None) -> DiffeoMappingNet:
+        """Train on patches ``images (N, C, P, P)``; ``y``: their masks ``(N, 1, P, P)``.
+
+        Without masks the mask-overlap term (``mask_weight``) is left out.
+        """
         for attr in ("n_channels_", "model_"):
             self.__dict__.pop(attr, None)
         x = self._check_pair_shape(images, "images")
+        masks = None if y is None else self._check_masks(y, x)
         c = self.config
         seed_everything(c.seed)
         self.n_channels_ = int(x.shape[1])
@@ -139,7 +155,9 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
         def loss_fn(model, rng, device):
             chosen = rng.choice(len(x), size=c.batch_size, replace=True)
             fields, _ = sampler.sample_fields(len(chosen), normalised.shape[2:], rng)
-            fixed_np, _ = warp(normalised[chosen], None, fields)
+            fixed_np, fixed_mask = warp(
+                normalised[chosen], None if masks is None else masks[chosen], fields
+            )
             fixed_np = fixed_np + rng.normal(0, 0.05, fixed_np.shape).astype(np.float32)
             moving, fixed = to_tensor(normalised[chosen], device), to_tensor(fixed_np, device)
             field, inverse = model(moving, fixed)
@@ -157,11 +175,16 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
                 + c.smoothness_weight * smooth
                 + c.field_weight * supervised
             )
-            return loss, {
-                "similarity": sim.item(),
-                "field": supervised.item(),
-                "cycle": cycle.item(),
-            }
+            logs = {"similarity": sim.item(), "field": supervised.item(), "cycle": cycle.item()}
+            if masks is not None and c.mask_weight > 0:
+                moving_mask = to_tensor(masks[chosen], device)
+                fixed_mask = to_tensor(fixed_mask, device)
+                overlap = st.dice_loss(st.warp(moving_mask, field), fixed_mask) + st.dice_loss(
+                    st.warp(fixed_mask, inverse), moving_mask
+                )
+                loss = loss + c.mask_weight * overlap
+                logs["mask"] = overlap.item()
+            return loss, logs
 
         self.model_, self.history_ = fit_model(
             self._build(self.n_channels_), loss_fn, c, desc="DiffeoMappingNet"

@@ -55,3 +55,10 @@ def ncc_loss(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-5) -> torch.Tenso
     b = b.flatten(1) - b.flatten(1).mean(1, keepdim=True)
     ncc = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + eps)
     return (1 - ncc).mean()
+
+
+def dice_loss(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """One minus the soft Dice overlap of each pair of (soft) masks, averaged."""
+    a, b = a.flatten(1), b.flatten(1)
+    dice = (2 * (a * b).sum(1) + eps) / (a.sum(1) + b.sum(1) + eps)
+    return (1 - dice).mean()
