@@ -3,14 +3,14 @@
 ``fit`` builds the cell bank from the user's annotated cells (an extra image channel
 holding their instance ids, see :mod:`~morphospace.diffkillr.datasets`), trains a
 DiffeoInvariantNet on the archetypes and off-centre background windows, and a
-DiffeoMappingNet on the archetypes. ``encode`` annotates every field: it returns each
-field's propagated instance map ``(N, 1, H, W)``, an encoder of label maps that a
-pipeline step stores in ``obsm["<key>"]`` beside the images, where evaluators
-(``diffkillr.counting``, ``diffkillr.registration``) score it against the true masks.
-Per-cell results (propagated centre, orientation, matched archetype, score, area) come
-back from ``tables()`` as one row per cell, which a pipeline step stores in
-``uns["<key>"]["cells"]``; the full :class:`FieldAnnotation` of each field (warped masks,
-timings) stays on the component in ``annotations``.
+DiffeoMappingNet on the archetypes and their masks. ``encode`` annotates every field:
+it returns each field's propagated instance map ``(N, 1, H, W)``, an encoder of label
+maps that a pipeline step stores in ``obsm["<key>"]`` beside the images, where
+evaluators (``diffkillr.counting``, ``diffkillr.registration``) score it against the
+true masks. Per-cell results (propagated centre, orientation, matched archetype, score,
+area) come back from ``tables()`` as one row per cell, which a pipeline step stores in
+``uns["<key>"]["cells"]``; the full :class:`FieldAnnotation` of each field (warped
+masks, timings) stays on the component in ``annotations``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class Annotator(Encoder):
         self.invariant_net_ = DiffeoInvariantNet(**self._sub_params(c.invariant_net)).fit(
             x_train, y_train
         )
-        self.mapping_net_ = DiffeoMappingNet(**self._sub_params(c.mapping_net)).fit(bank.patches)
+        self.mapping_net_ = DiffeoMappingNet(**self._sub_params(c.mapping_net)).fit(
+            bank.patches, bank.masks
+        )
         self.bank_ = bank.embed(self.invariant_net_)
         return self
 
