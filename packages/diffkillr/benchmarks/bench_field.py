@@ -8,7 +8,7 @@ scratch; two other 512x512 fields are annotated: ~100 well-separated cells (the 
 setting) and ~220 touching cells among 120 bits of debris. blob_log's threshold is tuned
 on the training field's full ground truth (an advantage the method does not get).
 
-    python packages/diffkillr/benchmarks/bench_field.py --seeds 3 --steps 300
+    python packages/diffkillr/benchmarks/bench_field.py --seeds 6 --steps 300
 """
 
 from __future__ import annotations
