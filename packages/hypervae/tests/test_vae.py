@@ -6,7 +6,8 @@ import pytest
 from morphospace.core import registry
 from morphospace.core.errors import InputError, NotFittedError
 from morphospace.core.geometry import EUCLIDEAN, poincare
-from morphospace.hypervae.vae import MODEL_FILE, PoincareVAE
+from morphospace.core.training import MODEL_FILE
+from morphospace.hypervae.vae import PoincareVAE
 
 ABLATIONS = {
     "hyperbolic+gyroplane+triplet": {},

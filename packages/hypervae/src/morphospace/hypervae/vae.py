@@ -13,8 +13,6 @@ ball but feed ``logmap0(z)`` to a plain conv.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 from torch import nn
@@ -22,12 +20,7 @@ from torch.nn import functional as F
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
-from morphospace.core.training import (
-    TrainingCheckpoints,
-    load_state_dict_file,
-    save_arrays,
-    train_loop,
-)
+from morphospace.core.training import SavesModelWeights, TrainingCheckpoints, train_loop
 from morphospace.core.validation import check_array
 from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import PoincareVAEConfig
@@ -41,7 +34,6 @@ from morphospace.hypervae.triplet import (
 
 #: Standard deviation of the Gaussian reconstruction likelihood (intensities are ~[0, 1]).
 OBSERVATION_SCALE = 0.1
-MODEL_FILE = "model.safetensors"
 
 
 class PatchVAE(nn.Module):
@@ -138,7 +130,7 @@ class PatchVAE(nn.Module):
         return losses
 
 
-class PoincareVAE(Encoder):
+class PoincareVAE(SavesModelWeights, Encoder):
     """Poincaré-ball VAE on 3D patches; ``encode`` embeds patches of edge ``patch_size``.
 
     ``fit`` takes volumes ``(N, C, D, H, W)`` at least twice the patch size on every
@@ -235,14 +227,5 @@ class PoincareVAE(Encoder):
     def _get_state(self) -> dict[str, np.ndarray]:
         return {"in_channels_": np.asarray(self.in_channels_)} if self.is_fitted() else {}
 
-    def _save_state(self, directory: Path) -> None:
-        super()._save_state(directory)
-        if hasattr(self, "model_"):
-            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
-
-    def _load_state(self, directory: Path) -> None:
-        super()._load_state(directory)
-        path = directory / MODEL_FILE
-        if path.exists():
-            model = PatchVAE(self.config, int(self.in_channels_))
-            self.model_ = load_state_dict_file(path, model, torch.from_numpy).eval()
+    def _build_model(self) -> PatchVAE:
+        return PatchVAE(self.config, int(self.in_channels_))
