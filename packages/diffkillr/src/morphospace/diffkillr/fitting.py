@@ -10,18 +10,12 @@ sees exactly the batches an uninterrupted one would.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from morphospace.core.training import (
-    TrainingCheckpoints,
-    load_state_dict_file,
-    save_arrays,
-    train_loop,
-)
+from morphospace.core.training import TrainingCheckpoints, train_loop
 
 #: ``loss_fn(model, rng, device) -> (loss tensor, {name: float})``
 LossFunction = Callable[[torch.nn.Module, np.random.Generator, torch.device], tuple]
@@ -73,30 +67,6 @@ def fit_model(
     model = accelerator.unwrap_model(model)
     model.eval()
     return model, history
-
-
-MODEL_FILE = "model.safetensors"
-
-
-class SavesTorchModel:
-    """Saving for components holding a torch ``model_`` built by ``_build(n_channels_)``.
-
-    Array state (``n_channels_``, normalisation, ...) goes to the core's npz; the
-    network's weights to ``model.safetensors``.
-    """
-
-    def _save_state(self, directory: Path) -> None:
-        super()._save_state(directory)
-        if hasattr(self, "model_"):
-            save_arrays(directory / MODEL_FILE, self.model_.state_dict())
-
-    def _load_state(self, directory: Path) -> None:
-        super()._load_state(directory)
-        if (directory / MODEL_FILE).exists():
-            model = self._build(int(self.n_channels_))
-            self.model_ = load_state_dict_file(
-                directory / MODEL_FILE, model, torch.from_numpy
-            ).eval()
 
 
 def device_of(model: torch.nn.Module) -> torch.device:

@@ -18,11 +18,11 @@ from torch import nn
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
+from morphospace.core.training import SavesModelWeights
 from morphospace.core.validation import check_array, check_labels
 from morphospace.diffkillr.config import DiffeoInvariantNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
 from morphospace.diffkillr.fitting import (
-    SavesTorchModel,
     batched,
     device_of,
     fit_model,
@@ -105,7 +105,7 @@ def triplet_loss(z: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.
     return F.relu(hardest_positive - hardest_negative + margin).mean()
 
 
-class DiffeoInvariantNet(SavesTorchModel, Encoder):
+class DiffeoInvariantNet(SavesModelWeights, Encoder):
     """Embeds cell patches ``(N, C, P, P)`` so deformed versions of one cell coincide.
 
     ``fit(x, y)``: ``y`` gives a class per patch (an archetype, a cell type); without
@@ -130,9 +130,9 @@ class DiffeoInvariantNet(SavesTorchModel, Encoder):
             )
         return x.astype(np.float32)
 
-    def _build(self, n_channels: int) -> InvariantNetwork:
+    def _build_model(self) -> InvariantNetwork:
         c = self.config
-        return InvariantNetwork(n_channels, c.patch_size, c.width, c.embedding_dim)
+        return InvariantNetwork(int(self.n_channels_), c.patch_size, c.width, c.embedding_dim)
 
     def fit(self, x, y=None) -> DiffeoInvariantNet:
         for attr in ("n_channels_", "model_"):
@@ -177,7 +177,7 @@ class DiffeoInvariantNet(SavesTorchModel, Encoder):
             }
 
         self.model_, self.history_ = fit_model(
-            self._build(self.n_channels_), loss_fn, c, desc="DiffeoInvariantNet"
+            self._build_model(), loss_fn, c, desc="DiffeoInvariantNet"
         )
         return self
 

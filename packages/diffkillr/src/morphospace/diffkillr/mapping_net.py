@@ -23,13 +23,13 @@ from torch import nn
 
 from morphospace.core import Deformation, Registrar
 from morphospace.core.errors import InputError
+from morphospace.core.training import SavesModelWeights
 from morphospace.core.validation import check_array
 from morphospace.diffkillr import prealign as dihedral
 from morphospace.diffkillr import spatial_transform as st
 from morphospace.diffkillr.config import DiffeoMappingNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
 from morphospace.diffkillr.fitting import (
-    SavesTorchModel,
     batched,
     device_of,
     fit_model,
@@ -91,7 +91,7 @@ class MappingNetwork(nn.Module):
         return st.scaling_and_squaring(out, self.steps) if self.integration == "svf" else out
 
 
-class DiffeoMappingNet(SavesTorchModel, Registrar):
+class DiffeoMappingNet(SavesModelWeights, Registrar):
     """Registers patches ``(N, C, P, P)``: ``register(moving, fixed).warp(moving) ~ fixed``."""
 
     Config = DiffeoMappingNetConfig
@@ -124,9 +124,11 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
             )
         return (masks > 0).astype(np.float32)
 
-    def _build(self, n_channels: int) -> MappingNetwork:
+    def _build_model(self) -> MappingNetwork:
         c = self.config
-        return MappingNetwork(n_channels, c.width, c.depth, c.integration, c.integration_steps)
+        return MappingNetwork(
+            int(self.n_channels_), c.width, c.depth, c.integration, c.integration_steps
+        )
 
     def fit(self, images, y=None) -> DiffeoMappingNet:
         """Train on patches ``images (N, C, P, P)``; ``y``: their masks ``(N, 1, P, P)``.
@@ -187,7 +189,7 @@ class DiffeoMappingNet(SavesTorchModel, Registrar):
             return loss, logs
 
         self.model_, self.history_ = fit_model(
-            self._build(self.n_channels_), loss_fn, c, desc="DiffeoMappingNet"
+            self._build_model(), loss_fn, c, desc="DiffeoMappingNet"
         )
         return self
 
