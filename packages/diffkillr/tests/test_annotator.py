@@ -52,6 +52,27 @@ def test_tables_give_one_row_per_annotated_cell(annotator, fields):
     assert set(cells["archetype"]) <= set(range(len(annotator.bank_)))
 
 
+def test_detection_settings_reach_annotate_field(annotator, fields, monkeypatch):
+    from morphospace.diffkillr import annotator as module
+
+    seen = {}
+
+    def spy(image, bank, encoder, registrar, **settings):
+        seen.update(settings)
+        return real(image, bank, encoder, registrar, **settings)
+
+    real = module.annotate_field
+    monkeypatch.setattr(module, "annotate_field", spy)
+    config = annotator.config
+    try:
+        annotator.config = config.model_copy(update={"prefilter": "none", "stride": 16})
+        annotator.annotate(fields.obsm["image"][0])
+    finally:
+        annotator.config = config
+    assert seen["prefilter"] == "none" and seen["stride"] == 16
+    assert seen["threshold"] == config.score_threshold
+
+
 def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
     import matplotlib
 

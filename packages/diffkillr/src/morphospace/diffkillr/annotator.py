@@ -108,6 +108,7 @@ class Annotator(Encoder):
             threshold=c.score_threshold,
             nms_distance=c.nms_distance,
             max_cells=c.max_cells,
+            prefilter=c.prefilter,
         )
 
     def encode(self, x) -> np.ndarray:
