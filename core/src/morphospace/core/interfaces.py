@@ -70,7 +70,12 @@ class Registrar(Component):
     Config: ClassVar[type[RegistrarConfig]] = RegistrarConfig
 
     def fit(self, images: Any, y: Any = None) -> Registrar:
-        """Learn from a batch of images ``(N, C, H, W)``; return ``self``."""
+        """Learn from a batch of images ``(N, C, H, W)``; return ``self``.
+
+        ``y`` is optional per-image supervision a method may use, such as label maps
+        ``(N, 1, H, W)`` of the images (a mask-overlap loss); without it the method
+        learns from the images alone.
+        """
         return self
 
     @abstractmethod
