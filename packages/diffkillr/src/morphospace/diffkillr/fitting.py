@@ -69,6 +69,22 @@ def fit_model(
     return model, history
 
 
+class StandardisesPatches:
+    """Intensity standardisation learned from the training patches (``mean_``, ``std_``).
+
+    Both networks see patches on the scale of the patches they were fitted on, so a
+    field with another brightness range is brought to it the same way everywhere.
+    """
+
+    def _fit_standardisation(self, x: np.ndarray) -> np.ndarray:
+        self.mean_ = float(x.mean())
+        self.std_ = float(x.std()) or 1.0
+        return self._standardise(x)
+
+    def _standardise(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean_) / self.std_
+
+
 def device_of(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 

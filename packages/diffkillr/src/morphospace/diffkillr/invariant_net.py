@@ -23,6 +23,7 @@ from morphospace.core.validation import check_array, check_labels
 from morphospace.diffkillr.config import DiffeoInvariantNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
 from morphospace.diffkillr.fitting import (
+    StandardisesPatches,
     batched,
     device_of,
     fit_model,
@@ -105,7 +106,7 @@ def triplet_loss(z: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.
     return F.relu(hardest_positive - hardest_negative + margin).mean()
 
 
-class DiffeoInvariantNet(SavesModelWeights, Encoder):
+class DiffeoInvariantNet(SavesModelWeights, StandardisesPatches, Encoder):
     """Embeds cell patches ``(N, C, P, P)`` so deformed versions of one cell coincide.
 
     ``fit(x, y)``: ``y`` gives a class per patch (an archetype, a cell type); without
@@ -146,9 +147,7 @@ class DiffeoInvariantNet(SavesModelWeights, Encoder):
         c = self.config
         seed_everything(c.seed)
         self.n_channels_ = int(x.shape[1])
-        self.mean_ = float(x.mean())
-        self.std_ = float(x.std()) or 1.0
-        normalised = (x - self.mean_) / self.std_
+        normalised = self._fit_standardisation(x)
         sampler = DiffeomorphismSampler(
             c.augmentations,
             c.max_rotation,
@@ -183,12 +182,12 @@ class DiffeoInvariantNet(SavesModelWeights, Encoder):
 
     def encode(self, x) -> np.ndarray:
         self.check_is_fitted()
-        x = (self._check_patches(x) - self.mean_) / self.std_
+        x = self._standardise(self._check_patches(x))
         return batched(self.model_.embed, x, device=device_of(self.model_))
 
     def reconstruct(self, x) -> np.ndarray:
         """The un-deformed patch the decoder sees behind each input (in input units)."""
         self.check_is_fitted()
-        x = (self._check_patches(x) - self.mean_) / self.std_
+        x = self._standardise(self._check_patches(x))
         recon = batched(lambda t: self.model_(t)[1], x, device=device_of(self.model_))
         return recon * self.std_ + self.mean_

@@ -30,6 +30,7 @@ from morphospace.diffkillr import spatial_transform as st
 from morphospace.diffkillr.config import DiffeoMappingNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
 from morphospace.diffkillr.fitting import (
+    StandardisesPatches,
     batched,
     device_of,
     fit_model,
@@ -91,7 +92,7 @@ class MappingNetwork(nn.Module):
         return st.scaling_and_squaring(out, self.steps) if self.integration == "svf" else out
 
 
-class DiffeoMappingNet(SavesModelWeights, Registrar):
+class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
     """Registers patches ``(N, C, P, P)``: ``register(moving, fixed).warp(moving) ~ fixed``."""
 
     Config = DiffeoMappingNetConfig
@@ -142,9 +143,7 @@ class DiffeoMappingNet(SavesModelWeights, Registrar):
         c = self.config
         seed_everything(c.seed)
         self.n_channels_ = int(x.shape[1])
-        self.mean_ = float(x.mean())
-        self.std_ = float(x.std()) or 1.0
-        normalised = (x - self.mean_) / self.std_
+        normalised = self._fit_standardisation(x)
         sampler = DiffeomorphismSampler(
             max_rotation=c.max_rotation,
             max_stretch=c.max_stretch,
@@ -230,7 +229,6 @@ class DiffeoMappingNet(SavesModelWeights, Registrar):
         return Deformation(best_field)
 
     def _network_field(self, moving: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-        m = (moving - self.mean_) / self.std_
-        f = (fixed - self.mean_) / self.std_
+        m, f = self._standardise(moving), self._standardise(fixed)
         field = batched(self.model_.field, m, f, device=device_of(self.model_))
         return field.astype(np.float64)
