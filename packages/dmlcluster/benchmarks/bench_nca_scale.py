@@ -15,6 +15,11 @@ Every measurement runs in a fresh subprocess, so its peak resident memory
    held-out purity.
 4. Paired, at 20,000 training cells: fast_nca on all of them against both exact NCAs
    on a random ``--subsample`` of them, scored on the same held-out cells.
+5. ``--stages exact_large``: scikit-learn's exact NCA on all 20,000 training cells
+   (about 12.5 GiB, the one exact NCA that fits in 24 GiB there; metric-learn's needs
+   about 25) against fast_nca on the same cells. Long: tens of CPU minutes per seed.
+
+metric-learn's NCA runs with its own defaults (``init="auto"``), as the reference.
 
     python packages/dmlcluster/benchmarks/bench_nca_scale.py [--seeds 3] [--exact-n 1000]
 """
@@ -78,7 +83,7 @@ def worker_fit(method: str, n_train: int, seed: int, subsample: int = 0) -> dict
         encoder = FastNCAEncoder(seed=seed).fit(x, y)
         z_test, n_iter = encoder.encode(x_test), encoder.n_iter_
     elif method == "metric_learn":
-        encoder = NCAEncoder(seed=seed).fit(x, y)
+        encoder = NCAEncoder(seed=seed, init="auto").fit(x, y)
         z_test, n_iter = encoder.encode(x_test), encoder.n_iter_
     else:
         front = pca(n_components=40).fit(x)
@@ -145,6 +150,8 @@ def main() -> None:
 
     if "paired" in args.stages:
         paired(args)
+    if "exact_large" in args.stages:
+        exact_large(args)
     if "exact" not in args.stages:
         return
     print(f"1. full fits on {args.exact_n} training cells, {args.seeds} seeds", flush=True)
@@ -265,6 +272,31 @@ def paired(args) -> None:
     print(
         f"\nfast_nca minus metric-learn, held-out purity: {np.mean(diffs):+.3f} "
         f"± {np.std(diffs):.3f}"
+    )
+
+
+def exact_large(args) -> None:
+    """fast_nca against scikit-learn's exact NCA, both on all 20,000 training cells."""
+    print("5. exact NCA (scikit-learn) on all 20000 training cells", flush=True)
+    rows = []
+    for seed in range(args.seeds):
+        rows.append({m: measure("fit", m, 20000, seed) for m in ["fast_nca", "sklearn"]})
+        print(f"   seed {seed}: {json.dumps(rows[-1])}", flush=True)
+    print("\n### Same 20,000 training cells, exact NCA on all of them\n")
+    print(
+        "| seed | fast_nca purity | scikit-learn NCA purity | fast_nca CPU s, GiB | "
+        "scikit-learn CPU s, GiB | scikit-learn iterations |"
+    )
+    print("|---|---|---|---|---|---|")
+    for seed, r in enumerate(rows):
+        f, e = r["fast_nca"], r["sklearn"]
+        print(
+            f"| {seed} | {f['purity']:.3f} | {e['purity']:.3f} | {f['cpu']:.1f}, "
+            f"{f['rss']:.2f} | {e['cpu']:.0f}, {e['rss']:.1f} | {e['n_iter']} |"
+        )
+    diffs = [r["fast_nca"]["purity"] - r["sklearn"]["purity"] for r in rows]
+    print(
+        f"\nfast_nca minus exact NCA, held-out purity: {np.mean(diffs):+.3f} ± {np.std(diffs):.3f}"
     )
 
 

@@ -50,9 +50,20 @@ class MetricLearnerConfig(PreprocessingConfig):
     )
 
 
-class NCAConfig(MetricLearnerConfig):
-    max_iter: int = Field(100, ge=1, description="L-BFGS iterations (metric-learn's default)")
+class SoftNeighbourConfig(MetricLearnerConfig):
+    """A metric learned through a softmax over ``exp(-d²)`` (NCA, MLKR): its start matters."""
+
     tol: float | None = Field(None, gt=0, description="L-BFGS tolerance; None: scipy's default")
+    init: Literal["nearest_neighbour", "auto"] = Field(
+        "nearest_neighbour",
+        description="starting map: 'auto' is metric-learn's (LDA, PCA or identity); "
+        "'nearest_neighbour' is the same directions scaled so the median squared "
+        "distance to a cell's nearest neighbour is 1 (the softmax starts unsaturated)",
+    )
+
+
+class NCAConfig(SoftNeighbourConfig):
+    max_iter: int = Field(100, ge=1, description="L-BFGS iterations (metric-learn's default)")
 
 
 class FastNCAConfig(MetricLearnerConfig):
@@ -74,9 +85,8 @@ class LMNNConfig(MetricLearnerConfig):
     )
 
 
-class MLKRConfig(MetricLearnerConfig):
+class MLKRConfig(SoftNeighbourConfig):
     max_iter: int = Field(1000, ge=1, description="L-BFGS iterations (metric-learn's default)")
-    tol: float | None = Field(None, gt=0, description="L-BFGS tolerance; None: scipy's default")
     targets: Literal["auto", "codes", "onehot"] = Field(
         "auto",
         description="how class labels become regression targets: 'codes' regresses the "

@@ -15,7 +15,12 @@ import numpy as np
 from morphospace.core.errors import InputError
 from morphospace.core.interfaces import Encoder
 from morphospace.core.validation import check_array, check_labels
-from morphospace.dmlcluster.preprocessing import apply_front_end, fit_front_end
+from morphospace.dmlcluster.metric_learn_compat import starting_directions
+from morphospace.dmlcluster.preprocessing import (
+    apply_front_end,
+    fit_front_end,
+    scale_to_nearest_neighbours,
+)
 
 
 class MetricEncoder(Encoder):
@@ -90,6 +95,23 @@ class MetricEncoder(Encoder):
     # ------------------------------------------------------------------ helpers
     def _pca_components(self) -> int | None:
         return self.config.pca_components
+
+    def starting_map(self, z: np.ndarray, y: np.ndarray, *, has_classes: bool = True) -> Any:
+        """The ``init`` handed to metric-learn (NCA, MLKR).
+
+        ``"auto"``: metric-learn's own start. ``"nearest_neighbour"``: the same
+        directions, rescaled by :func:`scale_to_nearest_neighbours`.
+        """
+        if self.config.init == "auto":
+            return "auto"
+        directions = starting_directions(
+            z,
+            y,
+            self.config.n_components or z.shape[1],
+            has_classes=has_classes,
+            seed=self.config.seed,
+        )
+        return scale_to_nearest_neighbours(z, directions)
 
     def _check_n_components(self, z: np.ndarray) -> None:
         wanted = getattr(self.config, "n_components", None)

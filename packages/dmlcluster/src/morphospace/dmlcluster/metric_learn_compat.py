@@ -84,3 +84,19 @@ def import_metric_learn() -> ModuleType:
                 setattr(util, name, _translate_finite_keyword(function))
                 PATCHES.append(f"metric_learn._util.{name}")
     return metric_learn
+
+
+def starting_directions(z: Any, y: Any, n_components: int, *, has_classes: bool, seed: int) -> Any:
+    """The map metric-learn's ``init="auto"`` starts from: LDA, PCA or the identity.
+
+    metric-learn 0.7.0 has no public function for it; its private
+    ``_initialize_components`` (the one its NCA and MLKR call) is used, so the choice
+    follows metric-learn's own rule (LDA when ``n_components`` is at most the number
+    of classes, PCA when it is below the dimension, else the identity).
+    """
+    import_metric_learn()
+    from metric_learn._util import _initialize_components
+
+    return _initialize_components(
+        n_components, z, y, init="auto", random_state=seed, has_classes=has_classes
+    )

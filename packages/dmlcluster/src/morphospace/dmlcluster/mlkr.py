@@ -68,6 +68,7 @@ class MLKREncoder(MetricEncoder):
             targets = "codes" if codes.max() == 1 else "onehot"
         cls = import_metric_learn().MLKR if targets == "codes" else _one_hot_mlkr_class()
         model = cls(
+            init=self.starting_map(z, codes, has_classes=False),
             n_components=self.config.n_components,
             max_iter=self.config.max_iter,
             tol=self.config.tol,

@@ -3,6 +3,12 @@
 Exact: every L-BFGS step forms the ``n x n`` soft-neighbour matrix, so time and
 memory grow with the square of the number of cells. Use ``dmlcluster.fast_nca``
 beyond a few thousand cells.
+
+By default the map starts from metric-learn's own directions rescaled to the
+nearest-neighbour scale (:meth:`MetricEncoder.starting_map`): at the raw scale of
+standardised features (median squared distance 40-600) the soft-neighbour softmax is
+saturated and L-BFGS stops near its start, with purities equal to no metric learning
+(docs/dmlcluster.md).
 """
 
 from __future__ import annotations
@@ -21,12 +27,14 @@ class NCAEncoder(MetricEncoder):
 
     def learn_map(self, z: np.ndarray, y: np.ndarray | None) -> np.ndarray:
         metric_learn = import_metric_learn()
+        codes = self.class_codes(y)
         model = metric_learn.NCA(
+            init=self.starting_map(z, codes),
             n_components=self.config.n_components,
             max_iter=self.config.max_iter,
             tol=self.config.tol,
             random_state=self.config.seed,
         )
-        model.fit(z, self.class_codes(y))
+        model.fit(z, codes)
         self.n_iter_ = int(model.n_iter_)
         return model.components_

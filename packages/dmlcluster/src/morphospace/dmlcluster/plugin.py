@@ -147,6 +147,7 @@ def morphospace_pipelines():
             resource=f"{_PACKAGE}:pipelines/pbmc68k_reduced.yaml",
             summary="none/NCA/LMNN/MLKR/LFDA + Leiden on pbmc68k_reduced, held-out and "
             "in-sample purity (about a minute: LMNN and MLKR dominate)",
+            demo=True,
         ),
         PipelineSpec(
             name="synthetic_ifc",
