@@ -57,8 +57,9 @@ class SoftNeighbourConfig(MetricLearnerConfig):
     init: Literal["nearest_neighbour", "auto"] = Field(
         "nearest_neighbour",
         description="starting map: 'auto' is metric-learn's (LDA, PCA or identity); "
-        "'nearest_neighbour' is the same directions scaled so the median squared "
-        "distance to a cell's nearest neighbour is 1 (the softmax starts unsaturated)",
+        "'nearest_neighbour' is the same directions, shrunk if needed so the median "
+        "squared distance to a cell's nearest neighbour is at most 1 (the softmax "
+        "starts unsaturated)",
     )
 
 

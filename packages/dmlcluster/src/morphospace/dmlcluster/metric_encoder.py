@@ -100,7 +100,7 @@ class MetricEncoder(Encoder):
         """The ``init`` handed to metric-learn (NCA, MLKR).
 
         ``"auto"``: metric-learn's own start. ``"nearest_neighbour"``: the same
-        directions, rescaled by :func:`scale_to_nearest_neighbours`.
+        directions, shrunk by :func:`scale_to_nearest_neighbours`.
         """
         if self.config.init == "auto":
             return "auto"

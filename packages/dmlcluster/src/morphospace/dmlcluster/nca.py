@@ -4,11 +4,11 @@ Exact: every L-BFGS step forms the ``n x n`` soft-neighbour matrix, so time and
 memory grow with the square of the number of cells. Use ``dmlcluster.fast_nca``
 beyond a few thousand cells.
 
-By default the map starts from metric-learn's own directions rescaled to the
-nearest-neighbour scale (:meth:`MetricEncoder.starting_map`): at the raw scale of
-standardised features (median squared distance 40-600) the soft-neighbour softmax is
-saturated and L-BFGS stops near its start, with purities equal to no metric learning
-(docs/dmlcluster.md).
+By default the map starts from metric-learn's own directions, shrunk to the
+nearest-neighbour scale where they are larger (:meth:`MetricEncoder.starting_map`).
+At the raw scale of standardised features (median squared distance 40-600) the
+soft-neighbour softmax is saturated and L-BFGS stops near its start, with purities
+equal to no metric learning (docs/dmlcluster.md).
 """
 
 from __future__ import annotations
