@@ -124,7 +124,7 @@ def test_strict_flag_fails_on_a_broken_plugin(fake_plugins):
 
 DEMO_PLUGIN = """
 import click
-from morphospace.core.plugin import PLUGIN_API_VERSION, PipelineSpec, hookimpl
+from morphospace.core.plugin import PLUGIN_API_VERSION, DatasetSpec, PipelineSpec, hookimpl
 
 @hookimpl
 def morphospace_api_version():
@@ -132,7 +132,14 @@ def morphospace_api_version():
 
 @hookimpl
 def morphospace_pipelines():
-    return [PipelineSpec("quick", "fake_demo_data:quick.yaml", "a quick demo", demo=True)]
+    return [
+        PipelineSpec("quick", "fake_demo_data:quick.yaml", "a quick demo", demo=True),
+        PipelineSpec("extra", "fake_demo_data:extra.yaml", "needs an extra", demo=True),
+    ]
+
+@hookimpl
+def morphospace_datasets():
+    return [DatasetSpec("needs_extra", "fake_demo_data:needs_extra")]
 
 @hookimpl
 def morphospace_cli(cli):
@@ -148,9 +155,16 @@ def test_plugins_add_subcommands_and_demo_runs_their_demo_pipeline(fake_plugins,
     fake_plugins.add("fake-demo", "demo", "fake_demo", DEMO_PLUGIN)
     data = fake_plugins.root / "fake_demo_data"
     data.mkdir()
-    (data / "__init__.py").write_text("")
-    (data / "quick.yaml").write_text(
-        registry.default_registry().pipeline_info("example.blobs_pipeline").read_text()
+    (data / "__init__.py").write_text(
+        "from morphospace.core.errors import MissingDependencyError\n"
+        "def needs_extra():\n"
+        "    raise MissingDependencyError('needs_extra needs frobnicate: pip install frob')\n"
+    )
+    quick = registry.default_registry().pipeline_info("example.blobs_pipeline").read_text()
+    (data / "quick.yaml").write_text(quick)
+    (data / "extra.yaml").write_text(
+        "name: extra\ndataset:\n  name: demo.needs_extra\nsteps:\n"
+        "  - component: example.random_projection\n"
     )
     hello = _run_module("hello", "lab", pythonpath=fake_plugins.root)
     assert hello.returncode == 0 and "hello lab from a plugin" in hello.stdout
@@ -158,3 +172,23 @@ def test_plugins_add_subcommands_and_demo_runs_their_demo_pipeline(fake_plugins,
     assert demo.returncode == 0, demo.stderr
     assert "== demo.quick: a quick demo" in demo.stdout
     assert (tmp_path / "demo" / "demo.quick" / "report.html").exists()
+    # a demo whose optional dependency is missing is skipped with what to install
+    assert "skipped: needs_extra needs frobnicate: pip install frob" in demo.stdout
+    assert not (tmp_path / "demo" / "demo.extra").exists()
+
+
+def test_demo_fails_when_every_demo_needs_something_missing(monkeypatch, tmp_path):
+    from morphospace.core import pipeline
+    from morphospace.core.errors import MissingDependencyError
+    from morphospace.core.plugin import PipelineSpec
+
+    def missing(*args, **kwargs):
+        raise MissingDependencyError("needs frobnicate: pip install frob")
+
+    only = [PipelineSpec("x.only", "x:only.yaml", "the only demo", demo=True)]
+    monkeypatch.setattr(registry, "pipelines", lambda: only)
+    monkeypatch.setattr(pipeline, "run", missing)
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d")])
+    assert result.exit_code == 1
+    assert "skipped: needs frobnicate: pip install frob" in result.output
+    assert "every demo pipeline was skipped (x.only)" in result.output

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from morphospace.core import registry
-from morphospace.core.errors import InputError
+from morphospace.core.errors import InputError, MissingDependencyError
 from morphospace.dmlcluster.datasets import stratified_split
 
 needs_scanpy = pytest.mark.skipif(
@@ -36,6 +36,17 @@ def test_pbmc68k_reduced_loads_from_scanpy_without_importing_it():
         "assert 'scanpy' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pbmc68k_reduced_without_scanpy_says_what_to_install(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == "scanpy" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(MissingDependencyError, match=r"morphospace-dmlcluster\[scanpy\]"):
+        registry.load_dataset("dmlcluster.pbmc68k_reduced")
 
 
 def test_split_is_stratified_and_reproducible():

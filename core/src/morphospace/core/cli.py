@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from morphospace.core.errors import MorphospaceError, PluginError
+from morphospace.core.errors import MissingDependencyError, MorphospaceError, PluginError
 
 
 class _Group(click.Group):
@@ -203,7 +203,10 @@ def run(pipeline: str, out: Path, overwrite: bool) -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
 def demo(out: Path, overwrite: bool) -> None:
-    """Run the demo pipeline of every installed plugin on its bundled data."""
+    """Run the demo pipeline of every installed plugin on its bundled data.
+
+    A demo whose optional dependency is missing is skipped with what to install.
+    """
     from morphospace.core import registry
     from morphospace.core.pipeline import run as run_pipeline
 
@@ -213,11 +216,22 @@ def demo(out: Path, overwrite: bool) -> None:
             "no installed plugin ships a demo pipeline; install one, e.g. "
             "pip install morphospace-dmlcluster"
         )
+    skipped = []
     for item in demos:
         click.echo(f"== {item.name}: {item.summary}")
-        result = run_pipeline(item.name, out / item.name, overwrite=overwrite)
+        try:
+            result = run_pipeline(item.name, out / item.name, overwrite=overwrite)
+        except MissingDependencyError as exc:
+            click.echo(f"   skipped: {exc}")
+            skipped.append(item.name)
+            continue
         _print_metrics(result.metrics)
         click.echo(f"   report: {result.out / 'report.html'}")
+    if len(skipped) == len(demos):
+        raise MissingDependencyError(
+            f"every demo pipeline was skipped ({', '.join(skipped)}): install what the "
+            "messages above name"
+        )
 
 
 def _print_metrics(metrics: dict[str, dict[str, Any]]) -> None:

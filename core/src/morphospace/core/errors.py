@@ -32,6 +32,14 @@ class ComponentNotFoundError(MorphospaceError, KeyError):
     """No installed plugin provides the requested component or dataset."""
 
 
+class MissingDependencyError(MorphospaceError, ImportError):
+    """An optional package that a component or dataset needs is not installed.
+
+    The message names what to install; ``morphospace demo`` skips a demo pipeline
+    that raises it instead of failing the others.
+    """
+
+
 class PluginError(MorphospaceError, RuntimeError):
     """A plugin failed to load, declares an incompatible API, or clashes with another."""
 

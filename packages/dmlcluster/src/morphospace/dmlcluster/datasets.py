@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from morphospace.core.errors import InputError
+from morphospace.core.errors import InputError, MissingDependencyError
 
 
 def stratified_split(labels: np.ndarray, train_fraction: float, seed: int) -> np.ndarray:
@@ -58,7 +58,7 @@ def breast_cancer(train_fraction: float = 0.5, seed: int = 0):
 def _scanpy_file(name: str) -> Path:
     spec = importlib.util.find_spec("scanpy")  # locates scanpy without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise InputError(
+        raise MissingDependencyError(
             "dataset pbmc68k_reduced ships inside scanpy, which is not installed: "
             "pip install 'morphospace-dmlcluster[scanpy]'"
         )
