@@ -66,6 +66,11 @@ def heldout_purity(z, y, seed: int) -> float:
     return purity_score(y, Leiden(resolution=0.5, seed=seed).fit_predict(z))
 
 
+def heldout_purity_over_leiden_seeds(z, y, n: int = 5) -> float:
+    """Mean purity over ``n`` Leiden seeds: one run's partition is a noisy score."""
+    return float(np.mean([heldout_purity(z, y, seed) for seed in range(n)]))
+
+
 def worker_fit(method: str, n_train: int, seed: int, subsample: int = 0) -> dict:
     from sklearn.neighbors import NeighborhoodComponentsAnalysis
 
@@ -95,6 +100,7 @@ def worker_fit(method: str, n_train: int, seed: int, subsample: int = 0) -> dict
         "cpu": cpu,
         "rss": peak_rss_gib(),
         "purity": heldout_purity(z_test, y_test, seed),
+        "purity_leiden5": heldout_purity_over_leiden_seeds(z_test, y_test),
         "n_iter": int(n_iter),
     }
 
@@ -284,20 +290,23 @@ def exact_large(args) -> None:
         print(f"   seed {seed}: {json.dumps(rows[-1])}", flush=True)
     print("\n### Same 20,000 training cells, exact NCA on all of them\n")
     print(
-        "| seed | fast_nca purity | scikit-learn NCA purity | fast_nca CPU s, GiB | "
-        "scikit-learn CPU s, GiB | scikit-learn iterations |"
+        "| seed | fast_nca purity (1 / mean of 5 Leiden seeds) | scikit-learn NCA purity "
+        "(1 / 5) | fast_nca CPU s, GiB | scikit-learn CPU s, GiB | scikit-learn iterations |"
     )
     print("|---|---|---|---|---|---|")
     for seed, r in enumerate(rows):
         f, e = r["fast_nca"], r["sklearn"]
         print(
-            f"| {seed} | {f['purity']:.3f} | {e['purity']:.3f} | {f['cpu']:.1f}, "
-            f"{f['rss']:.2f} | {e['cpu']:.0f}, {e['rss']:.1f} | {e['n_iter']} |"
+            f"| {seed} | {f['purity']:.3f} / {f['purity_leiden5']:.3f} | {e['purity']:.3f} / "
+            f"{e['purity_leiden5']:.3f} | {f['cpu']:.1f}, {f['rss']:.2f} | {e['cpu']:.0f}, "
+            f"{e['rss']:.1f} | {e['n_iter']} |"
         )
-    diffs = [r["fast_nca"]["purity"] - r["sklearn"]["purity"] for r in rows]
-    print(
-        f"\nfast_nca minus exact NCA, held-out purity: {np.mean(diffs):+.3f} ± {np.std(diffs):.3f}"
-    )
+    for key in ["purity", "purity_leiden5"]:
+        diffs = [r["fast_nca"][key] - r["sklearn"][key] for r in rows]
+        print(
+            f"\nfast_nca minus exact NCA, held-out {key}: {np.mean(diffs):+.3f} "
+            f"± {np.std(diffs):.3f}"
+        )
 
 
 if __name__ == "__main__":
