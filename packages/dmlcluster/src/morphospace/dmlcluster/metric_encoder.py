@@ -1,5 +1,7 @@
 """The shared shape of every dmlcluster encoder: scale, PCA, then a learned linear map.
 
+:class:`SoftNeighbourEncoder` adds the start shared by NCA and MLKR.
+
 Subclasses implement :meth:`MetricEncoder.learn_map` only. Learned state is four
 arrays (``mean_``, ``scale_``, ``pca_axes_``, ``components_``), so save/load goes
 through the core's ``.npz`` path and an embedding is ``((x - mean) / scale) @
@@ -96,23 +98,6 @@ class MetricEncoder(Encoder):
     def _pca_components(self) -> int | None:
         return self.config.pca_components
 
-    def starting_map(self, z: np.ndarray, y: np.ndarray, *, has_classes: bool = True) -> Any:
-        """The ``init`` handed to metric-learn (NCA, MLKR).
-
-        ``"auto"``: metric-learn's own start. ``"nearest_neighbour"``: the same
-        directions, shrunk by :func:`scale_to_nearest_neighbours`.
-        """
-        if self.config.init == "auto":
-            return "auto"
-        directions = starting_directions(
-            z,
-            y,
-            self.config.n_components or z.shape[1],
-            has_classes=has_classes,
-            seed=self.config.seed,
-        )
-        return scale_to_nearest_neighbours(z, directions)
-
     def _check_n_components(self, z: np.ndarray) -> None:
         wanted = getattr(self.config, "n_components", None)
         if wanted is not None and wanted > z.shape[1]:
@@ -127,3 +112,25 @@ class MetricEncoder(Encoder):
         """Integer codes ``0..K-1`` of class labels of any type (sorted class order)."""
         _, codes = np.unique(y.astype(str) if y.dtype.kind == "O" else y, return_inverse=True)
         return codes.ravel()
+
+
+class SoftNeighbourEncoder(MetricEncoder):
+    """A metric learned through a softmax over ``exp(-d²)`` (NCA, MLKR), whose start
+    must not saturate that softmax; its config is a ``SoftNeighbourConfig``."""
+
+    def starting_map(self, z: np.ndarray, y: np.ndarray, *, has_classes: bool = True) -> Any:
+        """The ``init`` handed to metric-learn.
+
+        ``"auto"``: metric-learn's own start. ``"nearest_neighbour"``: the same
+        directions, shrunk by :func:`scale_to_nearest_neighbours`.
+        """
+        if self.config.init == "auto":
+            return "auto"
+        directions = starting_directions(
+            z,
+            y,
+            self.config.n_components or z.shape[1],
+            has_classes=has_classes,
+            seed=self.config.seed,
+        )
+        return scale_to_nearest_neighbours(z, directions)

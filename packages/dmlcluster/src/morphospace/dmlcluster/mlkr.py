@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 
 from morphospace.dmlcluster.config import MLKRConfig
-from morphospace.dmlcluster.metric_encoder import MetricEncoder
+from morphospace.dmlcluster.metric_encoder import SoftNeighbourEncoder
 from morphospace.dmlcluster.metric_learn_compat import import_metric_learn
 
 
@@ -56,7 +56,7 @@ def _one_hot_mlkr_class() -> type:
     return _OneHotMLKR
 
 
-class MLKREncoder(MetricEncoder):
+class MLKREncoder(SoftNeighbourEncoder):
     """Learns ``L`` for Gaussian-kernel regression of class targets (see module docs)."""
 
     Config = MLKRConfig

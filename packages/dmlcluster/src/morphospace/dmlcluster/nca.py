@@ -5,10 +5,11 @@ memory grow with the square of the number of cells. Use ``dmlcluster.fast_nca``
 beyond a few thousand cells.
 
 By default the map starts from metric-learn's own directions, shrunk to the
-nearest-neighbour scale where they are larger (:meth:`MetricEncoder.starting_map`).
-At the raw scale of standardised features (median squared distance 40-600) the
-soft-neighbour softmax is saturated and L-BFGS stops near its start, with purities
-equal to no metric learning (docs/dmlcluster.md).
+nearest-neighbour scale where they are larger
+(:meth:`SoftNeighbourEncoder.starting_map`). At the raw scale of standardised
+features (median squared distance to the nearest neighbour 5-170) the soft-neighbour
+softmax is saturated and L-BFGS stops near its start, with purities equal to no
+metric learning (docs/dmlcluster.md).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from morphospace.dmlcluster.config import NCAConfig
-from morphospace.dmlcluster.metric_encoder import MetricEncoder
+from morphospace.dmlcluster.metric_encoder import SoftNeighbourEncoder
 from morphospace.dmlcluster.metric_learn_compat import import_metric_learn
 
 
-class NCAEncoder(MetricEncoder):
+class NCAEncoder(SoftNeighbourEncoder):
     """Learns ``L`` maximising the expected leave-one-out accuracy of a soft 1-NN."""
 
     Config = NCAConfig
