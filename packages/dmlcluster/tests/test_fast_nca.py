@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from morphospace.dmlcluster.fast_nca import FastNCAEncoder, nca_batch_gradient
+from morphospace.dmlcluster.fast_nca import FastNCAEncoder, nca_batch_gradient, nca_objective
 from morphospace.dmlcluster.label_agreement import purity_score
 from morphospace.dmlcluster.leiden import Leiden
 from morphospace.dmlcluster.metric_learn_compat import import_metric_learn
@@ -67,6 +67,17 @@ def test_with_every_cell_as_anchor_and_candidate_it_is_exact_nca():
     np.testing.assert_allclose(ours.ravel(), -grad / len(x), rtol=1e-6, atol=1e-10)
 
 
+def test_objective_is_metric_learns_loss_per_cell_in_any_chunking():
+    x, y = _data(n=50, seed=5)
+    y = np.random.default_rng(6).permutation(y)  # the objective needs no class order
+    l_map = np.random.default_rng(7).normal(0, 0.4, (5, 5))
+    model = import_metric_learn().NCA()
+    model.n_iter_ = 0
+    loss, _ = model._loss_grad_lbfgs(l_map.ravel(), x, y[:, None] == y[None, :], -1.0)
+    for chunk in [7, 50, 1024]:
+        assert nca_objective(x @ l_map.T, y, chunk=chunk) == pytest.approx(-loss / 50)
+
+
 def test_matches_exact_nca_purity_on_non_linear_populations(small_ifc):
     from morphospace.dmlcluster.nca import NCAEncoder
 
@@ -80,6 +91,23 @@ def test_matches_exact_nca_purity_on_non_linear_populations(small_ifc):
     exact = heldout_purity(NCAEncoder(max_iter=50))
     fast = heldout_purity(FastNCAEncoder(batch_size=64, n_candidates=64, max_iter=200))
     assert fast > exact - 0.05
+
+
+def test_reaches_exact_nca_objective(small_ifc):
+    # With few cells every cell is anchor and candidate: the sampled objective is the
+    # exact one, and Adam must climb it at least as high as metric-learn's L-BFGS.
+    from morphospace.dmlcluster.nca import NCAEncoder
+
+    x, y = small_ifc.X, small_ifc.obs["population"].to_numpy()
+    train = small_ifc.obs["train"].to_numpy()
+    codes = NCAEncoder.class_codes(y[train])
+
+    def objective(encoder):
+        return nca_objective(encoder.fit(x[train], y[train]).encode(x[train]), codes)
+
+    exact = objective(NCAEncoder(max_iter=50))
+    assert 0.9 < exact <= 1.0
+    assert objective(FastNCAEncoder()) >= exact - 0.01
 
 
 def test_objective_rises_during_training(separable):
