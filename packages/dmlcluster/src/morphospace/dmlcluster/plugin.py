@@ -146,7 +146,7 @@ def morphospace_pipelines():
             name="pbmc68k_reduced",
             resource=f"{_PACKAGE}:pipelines/pbmc68k_reduced.yaml",
             summary="none/NCA/LMNN/MLKR/LFDA + Leiden on pbmc68k_reduced, held-out and "
-            "in-sample purity (about 30 s, most of it LMNN)",
+            "in-sample purity (about 25 s, most of it LMNN and the report)",
             demo=True,
         ),
         PipelineSpec(
