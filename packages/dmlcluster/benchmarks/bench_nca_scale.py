@@ -18,8 +18,8 @@ Every measurement runs in a fresh subprocess, so its peak resident memory
 5. ``--stages exact_large``: exact NCA on all 20,000 training cells against fast_nca
    on the same cells. scikit-learn's (about 12.5 GiB) by default, the one exact NCA
    that fits in 24 GiB there; ``--exact-large-methods sklearn metric_learn`` adds
-   metric-learn's, which needs about 25 GiB (RAM plus swap). Long: tens of CPU
-   minutes per seed and method.
+   metric-learn's, which needs about 25 GiB (RAM plus swap). Long: per seed, about
+   40 CPU minutes for scikit-learn's and 2 hours for metric-learn's (7,058 CPU s).
 
 metric-learn's NCA runs with its own defaults (``init="auto"``), as the reference.
 Every fit also records the exact NCA objective of its map on all the training cells
