@@ -2,7 +2,12 @@
 
 from pydantic import Field
 
-from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
+from morphospace.core.config import (
+    ClustererConfig,
+    EncoderConfig,
+    EvaluatorConfig,
+    TranslatorConfig,
+)
 
 
 class RandomProjectionConfig(EncoderConfig):
@@ -16,3 +21,9 @@ class QuantileBinsConfig(ClustererConfig):
 
 class RandIndexConfig(EvaluatorConfig):
     inputs = {"labels_true": "labels", "labels_pred": "labels"}
+
+
+class MeanShiftConfig(TranslatorConfig):
+    per_pixel: bool = Field(
+        True, description="shift by per-condition mean images; False: per-channel means only"
+    )

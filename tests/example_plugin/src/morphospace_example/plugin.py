@@ -38,6 +38,13 @@ def morphospace_components():
             config="morphospace_example.config:RandIndexConfig",
             summary="Rand index: fraction of cell pairs on which two labelings agree",
         ),
+        ComponentSpec(
+            kind="translator",
+            name="mean_shift",
+            target="morphospace_example.mean_shift:MeanShift",
+            config="morphospace_example.config:MeanShiftConfig",
+            summary="moves images between conditions by the difference of their mean images",
+        ),
     ]
 
 
@@ -48,7 +55,12 @@ def morphospace_datasets():
             name="blobs",
             target="morphospace_example.blobs:make_blobs",
             summary="Gaussian blobs in a feature table, label in obs['blob']",
-        )
+        ),
+        DatasetSpec(
+            name="spots",
+            target="morphospace_example.spots:make_spots",
+            summary="spot images under two conditions, in obsm['image'] and obs['condition']",
+        ),
     ]
 
 
@@ -59,5 +71,10 @@ def morphospace_pipelines():
             name="blobs_pipeline",
             resource="morphospace_example:pipelines/blobs.yaml",
             summary="blobs -> random projection -> quantile bins -> Rand index",
-        )
+        ),
+        PipelineSpec(
+            name="spots_pipeline",
+            resource="morphospace_example:pipelines/spots.yaml",
+            summary="spots -> mean shift from control to treated",
+        ),
     ]
