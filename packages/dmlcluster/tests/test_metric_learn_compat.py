@@ -50,15 +50,39 @@ def test_keyword_wrapper_renames_force_all_finite():
     assert inspect.signature(wrapped) == inspect.signature(validator)
 
 
-def test_works_when_stable_cumsum_is_gone_as_in_scikit_learn_1_10():
+def _module_state(module):
+    return {name: id(value) for name, value in vars(module).items()}
+
+
+def test_fitting_nca_and_lmnn_leaves_scikit_learn_as_it_was():
+    import sklearn.utils
+    import sklearn.utils.extmath
+    import sklearn.utils.validation
+
+    modules = [sklearn.utils, sklearn.utils.extmath, sklearn.utils.validation]
+    before = [_module_state(m) for m in modules]
+    metric_learn = compat.import_metric_learn()
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(0, 1, (20, 3)), rng.normal(3, 1, (20, 3))])
+    y = np.repeat([0, 1], 20)
+    metric_learn.NCA(max_iter=5, random_state=0).fit(x, y).transform(x)
+    metric_learn.LMNN(n_neighbors=3, max_iter=5, random_state=0).fit(x, y).transform(x)
+    assert [_module_state(m) for m in modules] == before
+
+
+def test_stable_cumsum_is_lent_to_scikit_learn_only_while_metric_learn_imports():
     code = (
         "import sklearn.utils.extmath as e\n"
         "if hasattr(e, 'stable_cumsum'): del e.stable_cumsum\n"
+        "before = dict(vars(e))\n"
         "from morphospace.dmlcluster.metric_learn_compat import import_metric_learn, PATCHES\n"
-        "ml = import_metric_learn()\n"
-        "assert 'sklearn.utils.extmath.stable_cumsum' in PATCHES, PATCHES\n"
         "import numpy as np\n"
-        "assert e.stable_cumsum(np.ones(4))[-1] == 4.0\n"
+        "ml = import_metric_learn()\n"
+        "x = np.vstack([np.zeros((5, 2)), np.ones((5, 2))]) + np.arange(10)[:, None] * 0.01\n"
+        "ml.NCA(max_iter=3).fit(x, [0] * 5 + [1] * 5)\n"
+        "assert dict(vars(e)) == before, set(vars(e)) ^ set(before)\n"
+        "assert any(p.startswith('sklearn.utils.extmath.stable_cumsum') for p in PATCHES)\n"
         "from metric_learn.base_metric import stable_cumsum\n"
+        "assert stable_cumsum(np.ones(4))[-1] == 4.0\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

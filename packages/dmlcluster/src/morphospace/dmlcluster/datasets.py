@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from morphospace.core.errors import InputError, MissingDependencyError
+from morphospace.core.dependencies import missing_dependency
+from morphospace.core.errors import InputError
 
 
 def stratified_split(labels: np.ndarray, train_fraction: float, seed: int) -> np.ndarray:
@@ -58,9 +59,10 @@ def breast_cancer(train_fraction: float = 0.5, seed: int = 0):
 def _scanpy_file(name: str) -> Path:
     spec = importlib.util.find_spec("scanpy")  # locates scanpy without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependencyError(
-            "dataset pbmc68k_reduced ships inside scanpy, which is not installed: "
-            "pip install 'morphospace-dmlcluster[scanpy]'"
+        raise missing_dependency(
+            "scanpy",
+            install="morphospace-dmlcluster[scanpy]",
+            needed_for="dataset dmlcluster.pbmc68k_reduced (a file that scanpy ships)",
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / name
     if not path.is_file():

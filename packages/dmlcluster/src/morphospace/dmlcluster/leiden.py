@@ -13,7 +13,7 @@ import random
 
 import numpy as np
 
-from morphospace.core.errors import InputError
+from morphospace.core.dependencies import require
 from morphospace.core.geometry import EUCLIDEAN, Geometry
 from morphospace.core.interfaces import Clusterer
 from morphospace.core.validation import check_array
@@ -42,8 +42,7 @@ class Leiden(Clusterer):
     def fit_predict(self, z, geometry: Geometry = EUCLIDEAN) -> np.ndarray:
         self.check_geometry(geometry)
         z = check_array(z, name=f"{self.name}: z", ndim=2, min_samples=2)
-        import igraph
-
+        igraph = require("igraph", install="igraph>=0.10", needed_for=self.name)
         cfg = self.config
         edges = knn_edges(z.astype(np.float64), cfg.n_neighbors)
         graph = igraph.Graph(n=len(z), edges=edges.tolist(), directed=False)
@@ -61,13 +60,11 @@ class Leiden(Clusterer):
                 igraph.set_random_number_generator(random)
             membership = partition.membership
         else:
-            try:
-                import leidenalg
-            except ImportError:
-                raise InputError(
-                    f"{self.name}: flavor='leidenalg' needs the leidenalg package: "
-                    "pip install leidenalg"
-                ) from None
+            leidenalg = require(
+                "leidenalg",
+                install="leidenalg>=0.10",
+                needed_for=f"{self.name} with flavor='leidenalg'",
+            )
             partition = leidenalg.find_partition(
                 graph,
                 leidenalg.RBConfigurationVertexPartition,

@@ -8,18 +8,30 @@ metric-learn 0.7.0 (its last release) breaks on newer scikit-learn in two places
 * ``metric_learn.base_metric`` imports ``sklearn.utils.extmath.stable_cumsum``, removed
   in 1.10 (``ImportError`` at import).
 
-:func:`import_metric_learn` repairs exactly these two, and only when they are broken:
-it adds ``stable_cumsum`` to ``sklearn.utils.extmath`` if it is missing, and rebinds
-the two validation functions *inside* ``metric_learn._util`` (not in scikit-learn) to
-wrappers that translate the keyword. Everything else is left alone.
+:func:`import_metric_learn` repairs exactly these two, and only when they are broken,
+without changing scikit-learn for the rest of the process:
+
+* ``stable_cumsum`` is lent to ``sklearn.utils.extmath`` only while ``metric_learn`` is
+  first imported (``base_metric`` binds it by name at import, and looks it up nowhere
+  else), then removed again. During that one import another thread could see the lent
+  function; nothing else in the process is changed at any time.
+* the two validation functions are rebound *inside* ``metric_learn._util`` (not in
+  scikit-learn) to wrappers that translate the keyword. That is a change to
+  metric-learn for the process, which cannot fit on this scikit-learn without it.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
+
+from morphospace.core.dependencies import require
 
 #: What was patched in this process, for tests and bug reports.
 PATCHES: list[str] = []
@@ -59,30 +71,42 @@ def needs_stable_cumsum_patch() -> bool:
     return not hasattr(extmath, "stable_cumsum")
 
 
+_import_lock = threading.Lock()
+
+
+@contextmanager
+def _stable_cumsum_while_importing() -> Iterator[None]:
+    """Lend ``stable_cumsum`` to ``sklearn.utils.extmath`` while metric-learn first imports."""
+    import sklearn.utils.extmath as extmath
+
+    if "metric_learn.base_metric" in sys.modules or not needs_stable_cumsum_patch():
+        yield
+        return
+    extmath.stable_cumsum = _stable_cumsum
+    PATCHES.append("sklearn.utils.extmath.stable_cumsum (while importing metric_learn)")
+    try:
+        yield
+    finally:
+        del extmath.stable_cumsum
+
+
 def import_metric_learn() -> ModuleType:
     """Return the ``metric_learn`` module, patched to run on the installed scikit-learn."""
-    try:
-        import sklearn.utils.extmath as extmath
-    except ImportError as exc:  # pragma: no cover - scikit-learn is a dependency
-        raise ImportError(
-            "dmlcluster needs scikit-learn: pip install 'scikit-learn>=1.4.2'"
-        ) from exc
-    if needs_stable_cumsum_patch():
-        extmath.stable_cumsum = _stable_cumsum
-        PATCHES.append("sklearn.utils.extmath.stable_cumsum")
-    try:
-        import metric_learn
+    with _import_lock:  # one thread lends and patches at a time
+        with _stable_cumsum_while_importing():
+            metric_learn = require(
+                "metric_learn",
+                install="metric-learn==0.7.0",
+                needed_for="dmlcluster's metric learners",
+            )
         import metric_learn._util as util
-    except ImportError as exc:
-        raise ImportError(
-            f"dmlcluster needs metric-learn 0.7.0: pip install metric-learn==0.7.0 ({exc})"
-        ) from exc
-    if needs_finite_keyword_patch():
-        for name in ("check_array", "check_X_y"):
-            function = getattr(util, name)
-            if not getattr(function, "__dmlcluster_compat__", False):
-                setattr(util, name, _translate_finite_keyword(function))
-                PATCHES.append(f"metric_learn._util.{name}")
+
+        if needs_finite_keyword_patch():
+            for name in ("check_array", "check_X_y"):
+                function = getattr(util, name)
+                if not getattr(function, "__dmlcluster_compat__", False):
+                    setattr(util, name, _translate_finite_keyword(function))
+                    PATCHES.append(f"metric_learn._util.{name}")
     return metric_learn
 
 
