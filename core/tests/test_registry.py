@@ -5,7 +5,12 @@ import sys
 import pytest
 
 from morphospace.core import registry
-from morphospace.core.errors import ComponentNotFoundError, ConfigError, PluginError
+from morphospace.core.errors import (
+    ComponentNotFoundError,
+    ConfigError,
+    MissingDependencyError,
+    PluginError,
+)
 from morphospace.core.plugin import PLUGIN_API_VERSION
 
 BROKEN = "raise RuntimeError('boom at import')\n"
@@ -92,14 +97,17 @@ def test_broken_plugin_is_reported_not_fatal(fake_plugins):
     assert set(status) == {"broken", "ball"}
     assert status["broken"].status == "broken"
     assert "RuntimeError: boom at import" in status["broken"].reason
-    assert status["broken"].fix == "pip install --force-reinstall fake-broken"
+    assert status["broken"].fix == (
+        "report this error to the authors of fake-broken 0.1: it is a bug in the plugin's "
+        "code, which reinstalling will not fix"
+    )
     assert status["ball"].ok
     assert reg.create("encoder", "ball.hyper").config.curvature == 1.0
 
 
 def test_component_of_broken_plugin_names_the_plugin_and_fix(fake_plugins):
     fake_plugins.add("fake-broken", "broken", "fake_broken", BROKEN)
-    with pytest.raises(PluginError, match="fake-broken.*is broken.*pip install --force-reinstall"):
+    with pytest.raises(PluginError, match="fake-broken.*is broken.*report this error to"):
         fake_plugins.registry().info("broken.anything")
 
 
@@ -167,22 +175,6 @@ def test_unknown_kind_is_rejected():
         registry.list("encodr")
 
 
-def test_validate_params_does_not_import_the_implementation(fake_plugins, monkeypatch):
-    fake_plugins.add(
-        "fake-split",
-        "split",
-        "fake_split",
-        "from morphospace.core.plugin import PLUGIN_API_VERSION, ComponentSpec, hookimpl\n"
-        "@hookimpl\ndef morphospace_api_version():\n    return PLUGIN_API_VERSION\n"
-        "@hookimpl\ndef morphospace_components():\n"
-        "    return [ComponentSpec('encoder', 'e', 'fake_split_heavy:E', config='fake_split_impl:C')]\n",
-        "from morphospace.core import EncoderConfig\nclass C(EncoderConfig):\n    k: int = 3\n",
-    )
-    config = fake_plugins.registry().validate_params("split.e", {"k": 5})
-    assert config.k == 5
-    assert "fake_split_heavy" not in sys.modules
-
-
 def test_dataset_parameters_are_checked_against_the_signature(fake_plugins):
     fake_plugins.add_good()
     reg = fake_plugins.registry()
@@ -210,3 +202,158 @@ def test_target_that_fails_to_import_names_plugin_and_fix(fake_plugins):
         PluginError, match=r"missing.e could not be loaded .*fake-missing 0.1.*No module"
     ):
         fake_plugins.registry().get_class("missing.e")
+
+
+PLUGIN_HEADER = (
+    "from morphospace.core.plugin import PLUGIN_API_VERSION, ComponentSpec, PipelineSpec, hookimpl\n"
+    "@hookimpl\ndef morphospace_api_version():\n    return PLUGIN_API_VERSION\n"
+)
+
+
+def _plugin_with_component(target: str) -> str:
+    return (
+        PLUGIN_HEADER + "@hookimpl\ndef morphospace_components():\n"
+        f"    return [ComponentSpec('encoder', 'e', {target!r})]\n"
+    )
+
+
+def test_missing_module_in_a_plugin_is_a_packaging_failure(fake_plugins):
+    fake_plugins.add("fake-pkg", "pkg", "fake_pkg", "import fake_not_installed_anywhere\n")
+    (plugin,) = fake_plugins.registry().plugins()
+    assert plugin.status == "broken"
+    assert "ModuleNotFoundError: No module named 'fake_not_installed_anywhere'" in plugin.reason
+    assert plugin.fix == "pip install --force-reinstall fake-pkg"
+
+
+def test_entry_point_naming_a_missing_attribute_is_a_packaging_failure(fake_plugins):
+    fake_plugins.add("fake-attr", "attr", "fake_attr", PLUGIN_HEADER)
+    (info,) = fake_plugins.root.glob("fake_attr-*.dist-info")
+    (info / "entry_points.txt").write_text("[morphospace.plugins]\nattr = fake_attr:hooks\n")
+    (plugin,) = fake_plugins.registry().plugins()
+    assert plugin.reason == "fake_attr has no attribute 'hooks'"
+    assert plugin.fix == "pip install --force-reinstall fake-attr"
+
+
+def test_plugin_module_calling_sys_exit_is_broken_not_fatal(fake_plugins):
+    fake_plugins.add("fake-exit", "exit", "fake_exit", "import sys\nsys.exit(3)\n")
+    fake_plugins.add_good()
+    status = {p.name: p for p in fake_plugins.registry().plugins()}
+    assert status["exit"].status == "broken"
+    assert status["exit"].reason == "import failed: the module called sys.exit(3)"
+    assert status["exit"].fix.startswith("report this error to the authors of fake-exit 0.1")
+    assert status["ball"].ok
+
+
+def test_hook_calling_sys_exit_is_broken_not_fatal(fake_plugins):
+    source = PLUGIN_HEADER + "@hookimpl\ndef morphospace_components():\n    raise SystemExit\n"
+    fake_plugins.add("fake-hook", "hook", "fake_hook", source)
+    (plugin,) = fake_plugins.registry().plugins()
+    assert plugin.status == "broken"
+    assert plugin.reason == "a hook failed: the module called sys.exit(None)"
+
+
+def test_keyboard_interrupt_in_a_plugin_still_interrupts(fake_plugins):
+    fake_plugins.add("fake-ctrlc", "ctrlc", "fake_ctrlc", "raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        fake_plugins.registry().plugins()
+
+
+def test_implementation_missing_a_dependency_raises_missing_dependency(fake_plugins):
+    fake_plugins.add(
+        "fake-opt",
+        "opt",
+        "fake_opt",
+        _plugin_with_component("fake_opt_impl:E"),
+        "from morphospace.core.dependencies import require\n"
+        "require('fake_absent_dep', install='fake-opt[extra]', needed_for='opt.e')\n",
+    )
+    with pytest.raises(MissingDependencyError, match=r"pip install 'fake-opt\[extra\]'"):
+        fake_plugins.registry().get_class("opt.e")
+
+
+def test_implementation_with_a_code_bug_asks_to_report_it(fake_plugins):
+    fake_plugins.add(
+        "fake-bug", "bug", "fake_bug", _plugin_with_component("fake_bug_impl:E"), "1 / 0\n"
+    )
+    with pytest.raises(
+        PluginError,
+        match=r"bug.e could not be loaded from fake_bug_impl:E \(fake-bug 0.1\): "
+        r"ZeroDivisionError: division by zero. Fix: report this error to the authors of fake-bug",
+    ):
+        fake_plugins.registry().get_class("bug.e")
+
+
+def test_missing_implementation_class_is_a_packaging_failure(fake_plugins):
+    fake_plugins.add(
+        "fake-cls", "cls", "fake_cls", _plugin_with_component("fake_cls_impl:Gone"), "x = 1\n"
+    )
+    with pytest.raises(
+        PluginError, match=r"fake_cls_impl has no attribute 'Gone'. Fix: pip install --force"
+    ):
+        fake_plugins.registry().get_class("cls.e")
+
+
+def test_pipeline_needing_an_uninstalled_plugin_says_which(fake_plugins):
+    source = PLUGIN_HEADER + (
+        "@hookimpl\ndef morphospace_pipelines():\n"
+        "    return [PipelineSpec('p', 'fake_req:p.yaml', requires=('ball', 'dmlcluster'))]\n"
+    )
+    fake_plugins.add("fake-req", "req", "fake_req", source)
+    fake_plugins.add_good()
+    reg = fake_plugins.registry()
+    assert reg.pipeline_info("req.p").requires == ("ball", "dmlcluster")
+    with pytest.raises(
+        MissingDependencyError,
+        match=r"pipeline req.p needs the plugin 'dmlcluster', which is not installed: "
+        r"pip install morphospace-dmlcluster",
+    ):
+        reg.check_requirements("req.p")
+
+
+def test_pipeline_needing_a_broken_plugin_says_it_is_broken(fake_plugins):
+    source = PLUGIN_HEADER + (
+        "@hookimpl\ndef morphospace_pipelines():\n"
+        "    return [PipelineSpec('p', 'fake_req:p.yaml', requires=('broken',))]\n"
+    )
+    fake_plugins.add("fake-req", "req", "fake_req", source)
+    fake_plugins.add("fake-broken", "broken", "fake_broken", BROKEN)
+    with pytest.raises(
+        MissingDependencyError, match=r"needs the plugin 'broken', which is broken: import failed: RuntimeError"
+    ):
+        fake_plugins.registry().check_requirements("req.p")
+
+
+def test_pipeline_whose_requirements_are_installed_passes_the_check(fake_plugins):
+    source = PLUGIN_HEADER + (
+        "@hookimpl\ndef morphospace_pipelines():\n"
+        "    return [PipelineSpec('p', 'fake_req:p.yaml', requires=('ball',))]\n"
+    )
+    fake_plugins.add("fake-req", "req", "fake_req", source)
+    fake_plugins.add_good()
+    assert fake_plugins.registry().check_requirements("req.p") is None
+
+
+def test_lookup_of_an_unknown_name_covers_components_and_datasets(fake_plugins):
+    fake_plugins.add_good()
+    with pytest.raises(
+        ComponentNotFoundError,
+        match=r"no installed plugin provides the component or dataset 'drl.ada_gvae' "
+        r"\(no plugin named 'drl' is installed\)",
+    ):
+        fake_plugins.registry().lookup("drl.ada_gvae")
+    with pytest.raises(ComponentNotFoundError, match=r"Did you mean 'ball.tiny'"):
+        fake_plugins.registry().lookup("ball.tin")
+    assert fake_plugins.registry().lookup("tiny").name == "ball.tiny"
+    assert fake_plugins.registry().lookup("hyper").kind == "encoder"
+
+
+def test_dataset_parameters_come_from_its_signature(fake_plugins):
+    fake_plugins.add_good()
+    assert fake_plugins.registry().dataset_parameters("ball.tiny") == [
+        ("n_cells", "int", "default 4", "")
+    ]
+
+
+def test_module_list_is_public_and_the_builtin_stays_unshadowed():
+    assert [c.name for c in registry.list("clusterer")] == ["example.quantile_bins"]
+    assert "list" not in vars(registry)

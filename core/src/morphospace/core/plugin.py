@@ -59,7 +59,8 @@ class PipelineSpec:
     """Declares an example pipeline shipped as a YAML file inside the plugin package.
 
     ``resource`` is ``"package:relative/path.yaml"``; ``demo=True`` makes
-    ``morphospace demo`` run it.
+    ``morphospace demo`` run it. ``requires`` names the other plugins whose
+    components it uses (e.g. ``("dmlcluster",)``); without them the demo is skipped.
     """
 
     name: str
@@ -67,3 +68,4 @@ class PipelineSpec:
     summary: str = ""
     demo: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    requires: tuple[str, ...] = ()

@@ -8,18 +8,21 @@ used. A plugin that fails to import, targets another plugin-API version or is
 disabled with ``MORPHOSPACE_DISABLE_PLUGINS`` is skipped and reported by
 :func:`plugins`; with ``strict=True`` (or ``MORPHOSPACE_STRICT_PLUGINS=1``) it raises.
 
-The module-level functions (:func:`list`, :func:`info`, :func:`create`, ...) use one
+The module-level functions (``list``, :func:`info`, :func:`create`, ...) use one
 shared :class:`Registry`; build your own ``Registry(...)`` to discover afresh.
+``registry.list`` is the public name (as ``timm.list_models``) of
+:func:`list_components`; it is served by the module's ``__getattr__`` rather than
+defined, so that ``list`` inside this module is still the builtin.
 """
 
 from __future__ import annotations
 
-import builtins
+import dataclasses
 import difflib
 import importlib
 import inspect
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -27,7 +30,12 @@ from typing import Any
 import pluggy
 
 from morphospace.core import hookspecs
-from morphospace.core.errors import ComponentNotFoundError, ConfigError, PluginError
+from morphospace.core.errors import (
+    ComponentNotFoundError,
+    ConfigError,
+    MissingDependencyError,
+    PluginError,
+)
 from morphospace.core.plugin import (
     COMPONENT_KINDS,
     ENTRY_POINT_GROUP,
@@ -52,19 +60,24 @@ class PluginInfo:
     module: str
     status: str = "ok"  # "ok" | "broken" | "incompatible" | "disabled"
     reason: str = ""
+    fix: str = ""  # what most likely repairs it, when not ok
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
     @property
-    def fix(self) -> str:
-        """The command that most likely repairs this plugin."""
-        if self.status == "disabled":
-            return f"remove {self.name!r} from ${DISABLE_ENV}"
-        if self.status == "incompatible":
-            return f"pip install --upgrade {self.distribution} morphospace-core"
+    def reinstall(self) -> str:
+        """The fix for a packaging failure: a missing module or entry-point target."""
         return f"pip install --force-reinstall {self.distribution}"
+
+    @property
+    def report_bug(self) -> str:
+        """The fix for an error raised by the plugin's own code."""
+        return (
+            f"report this error to the authors of {self.distribution} {self.version}: "
+            "it is a bug in the plugin's code, which reinstalling will not fix"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,7 @@ class PipelineInfo:
     summary: str
     demo: bool
     plugin: PluginInfo
+    requires: tuple[str, ...] = ()  # plugins whose components it uses
 
     def read_text(self) -> str:
         """The pipeline document shipped inside the plugin package."""
@@ -121,13 +135,40 @@ def _dist_name(ep: Any) -> str:
     return dist.metadata["Name"] if dist is not None else "<unknown distribution>"
 
 
-def import_target(target: str) -> Any:
-    """Import ``"package.module:attr.sub"`` and return the attribute."""
-    module_name, sep, attr_path = target.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ValueError(f"target must look like 'package.module:attribute', got {target!r}")
-    obj: Any = importlib.import_module(module_name)
-    for attr in attr_path.split("."):
+class _LoadFailure(Exception):
+    """A plugin's module or target could not be loaded; ``packaging`` says whether a
+    reinstall can help (a missing module or attribute) or the plugin's code is at fault."""
+
+    def __init__(self, reason: str, packaging: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.packaging = packaging
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"the module called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _load(module_name: str, attr_path: str = "") -> Any:
+    """Import ``module_name`` and return its attribute ``attr_path`` (dotted, may be empty).
+
+    Raises :class:`_LoadFailure` for anything but :class:`MissingDependencyError`
+    (passed on, it names what to install) and ``KeyboardInterrupt``. ``SystemExit``
+    is caught too: a plugin calling ``sys.exit()`` must not end the host.
+    """
+    try:
+        obj = importlib.import_module(module_name)
+    except (MissingDependencyError, KeyboardInterrupt):
+        raise
+    except ImportError as exc:
+        raise _LoadFailure(f"import failed: {_describe(exc)}", packaging=True) from exc
+    except BaseException as exc:
+        raise _LoadFailure(f"import failed: {_describe(exc)}", packaging=False) from exc
+    for attr in filter(None, attr_path.split(".")):
+        if not hasattr(obj, attr):
+            raise _LoadFailure(f"{module_name} has no attribute {attr_path!r}", packaging=True)
         obj = getattr(obj, attr)
     return obj
 
@@ -146,7 +187,7 @@ class Registry:
 
     def __init__(self, strict: bool | None = None, entry_points: Iterable | None = None):
         self.strict = _env_flag(STRICT_ENV) if strict is None else strict
-        self._entry_points = builtins.list(entry_points) if entry_points is not None else None
+        self._entry_points = list(entry_points) if entry_points is not None else None
         self._discovered = False
         self._plugins: dict[str, PluginInfo] = {}
         self._components: dict[str, ComponentInfo] = {}
@@ -194,15 +235,21 @@ class Registry:
                 continue
             try:
                 self._load_plugin(ep, plugin)
-            except PluginError:
+            except (PluginError, KeyboardInterrupt):
                 raise
-            except Exception as exc:  # a plugin must never take the host down
-                self._record(plugin, "broken", f"{type(exc).__name__}: {exc}")
+            except BaseException as exc:  # a plugin must never take the host down
+                self._record(plugin, "broken", f"a hook failed: {_describe(exc)}", plugin.report_bug)
 
-    def _record(self, plugin: PluginInfo, status: str, reason: str = "") -> PluginInfo:
-        plugin = PluginInfo(
-            plugin.name, plugin.distribution, plugin.version, plugin.module, status, reason
-        )
+    def _record(
+        self, plugin: PluginInfo, status: str, reason: str = "", fix: str | None = None
+    ) -> PluginInfo:
+        if fix is None:
+            fix = {
+                "ok": "",
+                "disabled": f"remove {plugin.name!r} from ${DISABLE_ENV}",
+                "incompatible": f"pip install --upgrade {plugin.distribution} morphospace-core",
+            }.get(status, plugin.report_bug)
+        plugin = dataclasses.replace(plugin, status=status, reason=reason, fix=fix)
         if self.strict and status in {"broken", "incompatible"}:
             raise PluginError(
                 f"plugin {plugin.name!r} ({plugin.distribution} {plugin.version}) is "
@@ -214,20 +261,24 @@ class Registry:
             self._plugins[f"{plugin.name} ({plugin.distribution})"] = plugin
         return plugin
 
-    def _hook_results(self, hook_name: str, module: Any) -> builtins.list:
+    def _hook_results(self, hook_name: str, module: Any) -> list:
         hook = getattr(self._plugin_manager.hook, hook_name)
-        results: builtins.list = []
+        results: list = []
         for impl in hook.get_hookimpls():
             if impl.plugin is module:
                 value = impl.function()
-                results.extend(value if isinstance(value, builtins.list | tuple) else [value])
+                results.extend(value if isinstance(value, list | tuple) else [value])
         return results
 
     def _load_plugin(self, ep: Any, plugin: PluginInfo) -> None:
         try:
-            module = ep.load()
-        except Exception as exc:
-            self._record(plugin, "broken", f"import failed: {type(exc).__name__}: {exc}")
+            module = _load(ep.module, ep.attr or "")
+        except MissingDependencyError as exc:
+            self._record(plugin, "broken", f"import failed: {exc}", plugin.reinstall)
+            return
+        except _LoadFailure as failure:
+            fix = plugin.reinstall if failure.packaging else plugin.report_bug
+            self._record(plugin, "broken", failure.reason, fix)
             return
         try:
             self._plugin_manager.register(module, name=f"{plugin.distribution}:{plugin.name}")
@@ -279,7 +330,12 @@ class Registry:
             self._add(
                 self._pipelines,
                 PipelineInfo(
-                    f"{plugin.name}.{spec.name}", spec.resource, spec.summary, spec.demo, plugin
+                    f"{plugin.name}.{spec.name}",
+                    spec.resource,
+                    spec.summary,
+                    spec.demo,
+                    plugin,
+                    tuple(spec.requires),
                 ),
             )
 
@@ -295,30 +351,25 @@ class Registry:
         table[item.name] = item
 
     # ------------------------------------------------------------------ queries
-    def plugins(self) -> builtins.list[PluginInfo]:
+    def plugins(self) -> list[PluginInfo]:
         """Every discovered plugin, usable or not, with the reason when not."""
         self._discover()
-        return builtins.list(self._plugins.values())
+        return list(self._plugins.values())
 
-    def clashes(self) -> builtins.list[str]:
+    def clashes(self) -> list[str]:
         """Messages for names that two distributions both provide."""
         self._discover()
-        return builtins.list(self._plugin_clashes.values()) + builtins.list(self._clashes.values())
-
-    def list(self, kind: str | None = None) -> builtins.list[ComponentInfo]:
-        """Components of usable plugins, optionally of one ``kind``, sorted by name."""
-        self._discover()
-        if kind is not None:
-            _check_kind(kind)
-        return sorted(
-            (c for c in self._components.values() if kind is None or c.kind == kind),
-            key=lambda c: c.name,
-        )
+        return list(self._plugin_clashes.values()) + list(self._clashes.values())
 
     def info(self, name: str) -> ComponentInfo:
         """The registry record of component ``name`` (qualified or unambiguous short)."""
         self._discover()
-        return self._resolve(self._components, name, "component")
+        return self._resolve({"component": self._components}, name)
+
+    def lookup(self, name: str) -> ComponentInfo | DatasetInfo:
+        """The component, or else the dataset, called ``name`` (for ``morphospace info``)."""
+        self._discover()
+        return self._resolve({"component": self._components, "dataset": self._datasets}, name)
 
     def get_class(self, name: str, kind: str | None = None) -> type:
         """Import and return the class of component ``name``, checking its ``kind``."""
@@ -352,11 +403,6 @@ class Registry:
             )
         return config_cls
 
-    def validate_params(self, name: str, params: dict, kind: str | None = None) -> Any:
-        """Validate ``params`` for component ``name`` without importing its implementation."""
-        record = self._checked_info(name, kind)
-        return self.config_class(record.name).from_params(params, component=record.name)
-
     def create(self, kind: str, name: str, **params: Any) -> Any:
         """Create component ``name`` of ``kind`` with validated ``params``."""
         cls = self.get_class(name, kind)
@@ -381,13 +427,37 @@ class Registry:
         self._discover()
         return self._names_by_target.get(f"{cls.__module__}:{cls.__qualname__}")
 
-    def datasets(self) -> builtins.list[DatasetInfo]:
+    def datasets(self) -> list[DatasetInfo]:
         self._discover()
         return sorted(self._datasets.values(), key=lambda d: d.name)
 
     def dataset_info(self, name: str) -> DatasetInfo:
         self._discover()
-        return self._resolve(self._datasets, name, "dataset")
+        return self._resolve({"dataset": self._datasets}, name)
+
+    def dataset_parameters(self, name: str) -> list[tuple[str, str, str, str]]:
+        """``(name, type, default, "")`` for every parameter of dataset ``name``.
+
+        Read from the dataset function's signature (importing its module), in the
+        shape of :meth:`ComponentConfig.fields_table`.
+        """
+        from morphospace.core.config import type_text
+
+        record = self.dataset_info(name)
+        function = self._import(record.target, record.name, record.plugin)
+        try:
+            signature = inspect.signature(function, eval_str=True)
+        except NameError:  # an annotation names a type imported only for type checkers
+            signature = inspect.signature(function)
+        return [
+            (
+                p.name,
+                "" if p.annotation is p.empty else type_text(p.annotation),
+                "required" if p.default is p.empty else f"default {p.default!r}",
+                "",
+            )
+            for p in signature.parameters.values()
+        ]
 
     def load_dataset(self, name: str, **params: Any) -> Any:
         """Build dataset ``name`` as an AnnData, with ``params`` checked by signature."""
@@ -403,69 +473,111 @@ class Registry:
         adata.uns["dataset"] = {"name": record.name, "params": dict(params)}
         return adata
 
-    def pipelines(self) -> builtins.list[PipelineInfo]:
+    def pipelines(self) -> list[PipelineInfo]:
         self._discover()
         return sorted(self._pipelines.values(), key=lambda p: p.name)
 
     def pipeline_info(self, name: str) -> PipelineInfo:
         self._discover()
-        return self._resolve(self._pipelines, name, "pipeline")
+        return self._resolve({"pipeline": self._pipelines}, name)
 
-    def add_cli_commands(self, group: Any) -> builtins.list[str]:
+    def check_requirements(self, name: str) -> None:
+        """Raise :class:`MissingDependencyError` if a plugin pipeline ``name`` needs is unusable."""
+        record = self.pipeline_info(name)
+        for needed in record.requires:
+            plugin = self._plugins.get(needed)
+            if plugin is not None and plugin.ok:
+                continue
+            state = (
+                "which is not installed: pip install morphospace-" + needed
+                if plugin is None
+                else f"which is {plugin.status}: {plugin.reason}. Fix: {plugin.fix}"
+            )
+            raise MissingDependencyError(
+                f"pipeline {record.name} needs the plugin {needed!r}, {state}"
+            )
+
+    def add_cli_commands(self, group: Any) -> list[str]:
         """Let every usable plugin add subcommands; return the errors of those that fail."""
         self._discover()
         errors = []
         for impl in self._plugin_manager.hook.morphospace_cli.get_hookimpls():
             try:
                 impl.function(cli=group)
-            except Exception as exc:
-                errors.append(f"{impl.plugin_name}: {type(exc).__name__}: {exc}")
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # sys.exit() in a hook must not end the host
+                errors.append(f"{impl.plugin_name}: {_describe(exc)}")
         return errors
 
+    # Last in the class: a method named ``list`` shadows the builtin in the class body
+    # for anything after it (type checkers read annotations there).
+    def list(self, kind: str | None = None) -> list[ComponentInfo]:
+        """Components of usable plugins, optionally of one ``kind``, sorted by name."""
+        self._discover()
+        if kind is not None:
+            _check_kind(kind)
+        return sorted(
+            (c for c in self._components.values() if kind is None or c.kind == kind),
+            key=lambda c: c.name,
+        )
+
     # ------------------------------------------------------------------ helpers
-    def _resolve(self, table: dict, name: str, what: str) -> Any:
+    def _resolve(self, tables: dict[str, dict], name: str) -> Any:
+        """The item called ``name`` in the first of ``tables`` (keyed by kind) that has it."""
         if name in self._clashes:
             raise PluginError(self._clashes[name])
-        matches = (
-            [table[name]]
-            if name in table
-            else [item for key, item in table.items() if key.split(".", 1)[1] == name]
-        )
-        if len(matches) == 1:
-            if matches[0].plugin.name in self._plugin_clashes:
-                raise PluginError(self._plugin_clashes[matches[0].plugin.name])
-            return matches[0]
-        if len(matches) > 1:
-            raise ComponentNotFoundError(
-                f"{what} name {name!r} is ambiguous: {_names(matches)}; use the qualified name"
-            )
-        broken = [p for p in self._plugins.values() if not p.ok and name.split(".")[0] == p.name]
-        if broken:
-            plugin = broken[0]
-            raise PluginError(
+        for what, table in tables.items():
+            matches = _matches(table, name)
+            if len(matches) > 1:
+                raise ComponentNotFoundError(
+                    f"{what} name {name!r} is ambiguous: {_names(matches)}; "
+                    "use the qualified name"
+                )
+            if matches:
+                if matches[0].plugin.name in self._plugin_clashes:
+                    raise PluginError(self._plugin_clashes[matches[0].plugin.name])
+                return matches[0]
+        raise self._not_found(tables, name)
+
+    def _not_found(self, tables: dict[str, dict], name: str) -> Exception:
+        """The error for a name no usable plugin provides: why, close names, what exists."""
+        what = " or ".join(tables)
+        prefix = name.split(".")[0] if "." in name else None
+        plugin = self._plugins.get(prefix) if prefix else None
+        if plugin is not None and not plugin.ok:
+            return PluginError(
                 f"{what} {name!r} belongs to plugin {plugin.name!r} "
                 f"({plugin.distribution} {plugin.version}), which is {plugin.status}: "
                 f"{plugin.reason}. Fix: {plugin.fix}"
             )
-        candidates = builtins.list(table) + [key.split(".", 1)[1] for key in table]
+        keys = [key for table in tables.values() for key in table]
+        candidates = keys + [key.split(".", 1)[1] for key in keys]
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+        why = f" (no plugin named {prefix!r} is installed)" if prefix and not plugin else ""
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        available = _names(table.values()) if table else "none (no plugin installed)"
-        raise ComponentNotFoundError(
-            f"no installed plugin provides the {what} {name!r}.{hint} "
-            f"Installed {what}s: {available}. "
+        nothing = "none" if any(p.ok for p in self._plugins.values()) else "none (no plugin installed)"
+        installed = " ".join(
+            f"Installed {kind}s: {_names(table.values()) if table else nothing}."
+            for kind, table in tables.items()
+        )
+        return ComponentNotFoundError(
+            f"no installed plugin provides the {what} {name!r}{why}.{hint} {installed} "
             "Run `morphospace plugins` to see plugins and why any were skipped."
         )
 
     def _import(self, target: str, name: str, plugin: PluginInfo) -> Any:
+        """The object a component or dataset names; a missing dependency passes through."""
+        module_name, _, attr_path = target.partition(":")
         try:
-            return import_target(target)
-        except Exception as exc:
+            return _load(module_name, attr_path)
+        except _LoadFailure as failure:
             raise PluginError(
                 f"{name} could not be loaded from {target} "
-                f"({plugin.distribution} {plugin.version}): {type(exc).__name__}: {exc}. "
-                f"Fix: {plugin.fix}"
-            ) from exc
+                f"({plugin.distribution} {plugin.version}): "
+                f"{failure.reason.removeprefix('import failed: ')}. "
+                f"Fix: {plugin.reinstall if failure.packaging else plugin.report_bug}"
+            ) from failure.__cause__
 
 
 def _check_kind(kind: str) -> None:
@@ -475,9 +587,7 @@ def _check_kind(kind: str) -> None:
         )
 
 
-def _check_specs(
-    components: builtins.list, datasets: builtins.list, pipelines: builtins.list
-) -> str:
+def _check_specs(components: list, datasets: list, pipelines: list) -> str:
     """Return what is wrong with a plugin's specs, or an empty string."""
     for spec, expected in (
         *((c, ComponentSpec) for c in components),
@@ -499,6 +609,13 @@ def _check_specs(
     if duplicates:
         return f"it declares the component(s) {', '.join(duplicates)} twice"
     return ""
+
+
+def _matches(table: dict, name: str) -> list:
+    """Items of ``table`` called ``name``, qualified or by their short name."""
+    if name in table:
+        return [table[name]]
+    return [item for key, item in table.items() if key.split(".", 1)[1] == name]
 
 
 def _names(items: Iterable) -> str:
@@ -528,12 +645,15 @@ def reset() -> None:
     _default = None
 
 
-def plugins() -> builtins.list[PluginInfo]:
+def plugins() -> list[PluginInfo]:
     return default_registry().plugins()
 
 
-def list(kind: str | None = None) -> builtins.list[ComponentInfo]:
-    """Installed components, optionally of one kind (``"encoder"``, ``"clusterer"``, ...)."""
+def list_components(kind: str | None = None) -> list[ComponentInfo]:
+    """Installed components, optionally of one kind (``"encoder"``, ``"clusterer"``, ...).
+
+    Public as ``registry.list`` (see the module docstring).
+    """
     return default_registry().list(kind)
 
 
@@ -556,7 +676,7 @@ def create(kind: str, name: str, **params: Any) -> Any:
     return default_registry().create(kind, name, **params)
 
 
-def datasets() -> builtins.list[DatasetInfo]:
+def datasets() -> list[DatasetInfo]:
     return default_registry().datasets()
 
 
@@ -565,5 +685,16 @@ def load_dataset(name: str, **params: Any) -> Any:
     return default_registry().load_dataset(name, **params)
 
 
-def pipelines() -> builtins.list[PipelineInfo]:
+def pipelines() -> list[PipelineInfo]:
     return default_registry().pipelines()
+
+
+def __getattr__(name: str) -> Callable[..., list[ComponentInfo]]:
+    """Serve ``registry.list`` without a module-level ``list`` hiding the builtin."""
+    if name == "list":
+        return list_components
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "list"])
