@@ -210,7 +210,9 @@ class ComponentCase:
     def fitted(self) -> Any:
         """A copy of the component fitted on the case's data (fitted once per case)."""
         if "fitted" not in self._memo:
-            self._memo["fitted"] = _fit(self.create(), self.inputs())
+            component = self.create()
+            _fit(component, self.inputs())
+            self._memo["fitted"] = component
         return copy.deepcopy(self._memo["fitted"])
 
 
@@ -658,9 +660,9 @@ def check_translator_output(case: ComponentCase) -> None:
     data = case.inputs()
     images, conditions = np.asarray(data["images"]), np.asarray(data["conditions"])
     component = case.fitted()
-    for source in np.unique(conditions):
+    for source in np.unique(conditions).tolist():
         chosen = images[conditions == source]
-        for target in np.unique(conditions):
+        for target in np.unique(conditions).tolist():
             out = np.asarray(component.translate(chosen, source, target))
             assert out.shape == chosen.shape, (
                 f"{case.name}: translate {source!r} -> {target!r} returned {out.shape}, "
