@@ -57,6 +57,7 @@ def test_run_writes_every_output(tmp_path):
     result = run(BLOBS, tmp_path / "out")
     out = tmp_path / "out"
     assert {p.name for p in out.iterdir()} == {
+        ".morphospace-output",
         "result.h5ad",
         "metrics.json",
         "pipeline.resolved.yaml",

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from morphospace.core.atomic import atomic_directory
-from morphospace.core.errors import CheckpointError, ComponentNotFoundError
+from morphospace.core.atomic import OUTPUT_MARKER, atomic_directory
+from morphospace.core.errors import (
+    CheckpointError,
+    ComponentNotFoundError,
+    MorphospaceError,
+    short_repr,
+)
 from morphospace.core.plugin import PLUGIN_API_VERSION
 
 if TYPE_CHECKING:
@@ -44,10 +51,11 @@ def save_component(component: Component, directory: str | Path, overwrite: bool 
     plugin_version = registry.info(name).plugin.version if name else None
     with atomic_directory(directory, overwrite=overwrite) as tmp:
         component._save_state(tmp)
+        _normalise_permissions(tmp)
         files = {
             str(path.relative_to(tmp)): file_sha256(path)
             for path in sorted(tmp.rglob("*"))
-            if path.is_file()
+            if path.is_file() and path.name != OUTPUT_MARKER
         }
         record = {
             "component": name,
@@ -64,32 +72,101 @@ def save_component(component: Component, directory: str | Path, overwrite: bool 
     return directory
 
 
+def _normalise_permissions(directory: Path) -> None:
+    """Give every saved file the mode a plain ``open`` would (some writers make 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in directory.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o666 & ~mask)
+
+
 def read_config(directory: str | Path) -> dict[str, Any]:
-    """Read and check a checkpoint's ``config.json``."""
+    """Read a checkpoint's ``config.json`` and check the type of every field we use."""
     directory = Path(directory)
     path = directory / CONFIG_FILE
     if not directory.is_dir():
         raise CheckpointError(f"checkpoint directory {directory} does not exist")
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         raise CheckpointError(
             f"{directory} is not a morphospace checkpoint: {CONFIG_FILE} is missing"
         )
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(record, dict):
         raise CheckpointError(f"{path} must hold a JSON object, found {type(record).__name__}")
     missing = [k for k in ("component", "target", "params", "files") if k not in record]
     if missing:
         raise CheckpointError(f"{path} lacks the field(s) {', '.join(missing)}")
+    expected = {
+        "component": (str, type(None)),
+        "target": (str,),
+        "kind": (str,),
+        "params": (dict,),
+        "files": (dict,),
+    }
+    for key, types in expected.items():
+        if key in record and not isinstance(record[key], types):
+            raise CheckpointError(
+                f"{path}: {key!r} must be {' or '.join(_TYPE_NAMES[t] for t in types)}, "
+                f"found {type(record[key]).__name__}"
+            )
+    for name, digest in record["files"].items():
+        if not (isinstance(digest, str) and _SHA256.fullmatch(digest)):
+            raise CheckpointError(
+                f"{path}: files[{short_repr(name)}] must be a SHA-256 hex digest, "
+                f"found {short_repr(digest)}"
+            )
     return record
 
 
+_TYPE_NAMES = {str: "a string", type(None): "null", dict: "an object"}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _listed_path(directory: Path, name: str) -> Path:
+    """The file ``name`` inside ``directory``; a name that leaves it is refused."""
+    parts = PurePosixPath(name).parts
+    if (
+        not parts
+        or PurePosixPath(name).is_absolute()
+        or any(part in ("", ".", "..") for part in parts)
+        or "\\" in name
+    ):
+        raise CheckpointError(
+            f"checkpoint {directory}: {CONFIG_FILE} lists {short_repr(name)}, which is not a "
+            "plain relative file name (it would read outside the checkpoint folder)"
+        )
+    return directory.joinpath(*parts)
+
+
 def verify_files(directory: Path, files: dict[str, str]) -> None:
-    for relative, expected in files.items():
-        path = directory / relative
-        if not path.is_file():
+    """Check that the checkpoint holds exactly the listed files, each with its SHA-256.
+
+    Every file but ``config.json`` (and the output marker, never read) must be listed and match, so a checkpoint cannot
+    add, drop or swap state; links are refused (they could point anywhere).
+    """
+    listed = {_listed_path(directory, name): digest for name, digest in files.items()}
+    present = set()
+    for path in directory.rglob("*"):
+        if path.is_symlink():
+            raise CheckpointError(
+                f"checkpoint {directory}: {path.relative_to(directory)} is a symbolic link; "
+                "a checkpoint holds plain files only"
+            )
+        if path.is_file() and path not in (directory / CONFIG_FILE, directory / OUTPUT_MARKER):
+            present.add(path)
+    unlisted = sorted(str(p.relative_to(directory)) for p in present - set(listed))
+    if unlisted:
+        raise CheckpointError(
+            f"checkpoint {directory}: {', '.join(unlisted)} not listed with a SHA-256 in "
+            f"{CONFIG_FILE}; refusing files whose integrity cannot be checked"
+        )
+    for path, expected in listed.items():
+        relative = path.relative_to(directory)
+        if path not in present:
             raise CheckpointError(
                 f"checkpoint {directory} is missing {relative}, listed in {CONFIG_FILE}"
             )
@@ -100,41 +177,52 @@ def verify_files(directory: Path, files: dict[str, str]) -> None:
             )
 
 
-def load_component(directory: str | Path, expected: type | None = None) -> Component:
-    """Load a checkpoint; ``expected`` (a class) checks that it holds that component."""
+def _class_for(record: dict[str, Any], directory: Path, expected: type | None) -> type:
+    """The component class a checkpoint holds, resolved only through the registry."""
     from morphospace.core.component import Component
     from morphospace.core.registry import default_registry
 
-    directory = Path(directory)
-    record = read_config(directory)
-    registry = default_registry()
+    held = record["component"] or record["target"]
     if (
         expected is not None
         and expected is not Component
-        and record["target"] == (f"{expected.__module__}:{expected.__qualname__}")
+        and record["target"] == f"{expected.__module__}:{expected.__qualname__}"
     ):
         cls = expected
     elif record["component"]:
         try:
-            cls = registry.get_class(record["component"])
+            cls = default_registry().get_class(record["component"])
         except ComponentNotFoundError as exc:
-            raise CheckpointError(
-                f"checkpoint {directory} holds {record['component']}, but {exc}"
-            ) from None
+            raise CheckpointError(f"checkpoint {directory} holds {held}, but {exc}") from None
     else:
         raise CheckpointError(
             f"checkpoint {directory} holds {record['target']}, which no installed plugin "
             f"declares; load it with that class's .load() method"
         )
+    kind = record.get("kind", cls.kind)
+    if kind != cls.kind:
+        raise CheckpointError(
+            f"checkpoint {directory} holds a {kind} ({short_repr(held)}), but "
+            f"{record['component'] or cls.__qualname__} is a {cls.kind}; it would load one "
+            "component's state into another"
+        )
     if expected is not None and not issubclass(cls, expected):
         raise CheckpointError(
-            f"checkpoint {directory} holds {record['component'] or record['target']}, "
-            f"not a {expected.__name__}"
+            f"checkpoint {directory} holds {held}, a {kind}, not a {expected.__name__}"
         )
+    return cls
+
+
+def load_component(directory: str | Path, expected: type | None = None) -> Component:
+    """Load a checkpoint; ``expected`` (a class) checks that it holds that component."""
+    directory = Path(directory)
+    record = read_config(directory)
+    cls = _class_for(record, directory, expected)
     if record.get("plugin_api_version", PLUGIN_API_VERSION) != PLUGIN_API_VERSION:
         warnings.warn(
-            f"checkpoint {directory} was saved with plugin API {record['plugin_api_version']}, "
-            f"this core implements {PLUGIN_API_VERSION}",
+            f"checkpoint {directory} was saved with plugin API "
+            f"{short_repr(record['plugin_api_version'])}, this core implements "
+            f"{PLUGIN_API_VERSION}",
             stacklevel=3,
         )
     verify_files(directory, record["files"])
@@ -148,6 +236,9 @@ def load_component(directory: str | Path, expected: type | None = None) -> Compo
         )
         for key in unknown:
             params.pop(key)
-    component = cls(**params)
+    try:
+        component = cls(**params)
+    except MorphospaceError as exc:
+        raise CheckpointError(f"checkpoint {directory}: {CONFIG_FILE} params: {exc}") from None
     component._load_state(directory)
     return component

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -15,26 +16,63 @@ from typing import Any
 
 import click
 
-from morphospace.core.errors import MissingDependencyError, MorphospaceError, PluginError
+from morphospace.core.errors import (
+    MissingDependencyError,
+    MorphospaceError,
+    OutputExistsError,
+    PluginError,
+    cap_message,
+)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanup (atomic outputs) runs."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+#: Exit statuses of a run stopped by a signal, as shells report them (128 + signal).
+SIGNAL_EXIT = {KeyboardInterrupt: 130, Terminated: 143}
+
+
+def _error_paragraph(exc: BaseException) -> str:
+    """One paragraph that says what went wrong, without a traceback."""
+    if isinstance(exc, OutputExistsError):
+        exc.hint = "choose another --out or pass --overwrite to replace it"
+    if isinstance(exc, MorphospaceError):
+        text = f"error: {exc}"
+    elif isinstance(exc, OSError) and exc.filename:
+        text = f"error: {exc.strerror or type(exc).__name__}: {exc.filename}"
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc}"
+    return textwrap.fill(cap_message(text), width=100, break_long_words=False)
+
+
+def _print_error(exc: BaseException) -> None:
+    click.echo(_error_paragraph(exc), err=True)
+    click.echo("(run with --debug for the traceback)", err=True)
 
 
 class _Group(click.Group):
     """Turns exceptions into one clear paragraph unless ``--debug`` is given."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.obj and ctx.obj.get("debug")) or "--debug" in sys.argv[1:]
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except Exception as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+        except (KeyboardInterrupt, Terminated) as exc:
+            if debug:
                 raise
-            kind = (
-                "error" if isinstance(exc, MorphospaceError) else f"unexpected {type(exc).__name__}"
-            )
-            message = textwrap.fill(f"{kind}: {exc}", width=100, break_long_words=False)
-            click.echo(message, err=True)
-            click.echo("(run with --debug for the traceback)", err=True)
+            click.echo("interrupted: stopped before finishing; nothing was written", err=True)
+            ctx.exit(SIGNAL_EXIT[type(exc)])
+        except Exception as exc:
+            if debug:
+                raise
+            _print_error(exc)
             ctx.exit(1)
 
 
@@ -244,6 +282,14 @@ def main() -> None:
     """Entry point of the ``morphospace`` script: add plugin subcommands, then run."""
     from morphospace.core.registry import default_registry
 
-    for error in default_registry().add_cli_commands(cli):
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        failed_hooks = default_registry().add_cli_commands(cli)
+    except MorphospaceError as exc:  # strict mode refuses a broken plugin at discovery
+        if "--debug" in sys.argv[1:]:
+            raise
+        _print_error(exc)
+        sys.exit(1)
+    for error in failed_hooks:
         click.echo(f"warning: a plugin's CLI hook failed: {error}", err=True)
     cli(prog_name="morphospace")

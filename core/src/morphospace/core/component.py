@@ -9,6 +9,8 @@ component only validates its config: no model is built and no data is touched un
 from __future__ import annotations
 
 import abc
+import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +18,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from morphospace.core.config import ComponentConfig
-from morphospace.core.errors import NotFittedError
+from morphospace.core.errors import CheckpointError, NotFittedError, short_repr
+
+#: What a learned-state attribute is called: sklearn's trailing underscore, public.
+_LEARNED_NAME = re.compile(r"[a-z][a-z0-9_]*_")
 
 
 class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract methods
@@ -76,6 +81,13 @@ class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract method
         }
 
     def _set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Restore learned state; only public ``attr_`` names that shadow nothing load."""
+        for key in state:
+            if not _LEARNED_NAME.fullmatch(key) or hasattr(type(self), key):
+                raise CheckpointError(
+                    f"{self.name}: saved state {short_repr(key)} is not learned state (a "
+                    "public name ending in '_' that the class does not define); refusing it"
+                )
         for key, value in state.items():
             setattr(self, key, value.item() if value.ndim == 0 else value)
 
@@ -87,9 +99,14 @@ class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract method
 
     def _load_state(self, directory: Path) -> None:
         path = directory / "state.npz"
-        if path.exists():
+        if not path.exists():
+            return
+        try:
             with np.load(path, allow_pickle=False) as data:
-                self._set_state({key: data[key] for key in data.files})
+                state = {key: data[key] for key in data.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(f"{path} is not a readable npz file: {exc}") from None
+        self._set_state(state)
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path, overwrite: bool = False) -> Path:

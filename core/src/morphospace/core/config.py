@@ -10,19 +10,46 @@ configs in a module without heavy imports and names it in its ``ComponentSpec``,
 from __future__ import annotations
 
 import difflib
+import types
+import typing
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import pydantic
 
-from morphospace.core.errors import ConfigError
+from morphospace.core.errors import ConfigError, cap_message, short_repr
 from morphospace.core.geometry import EUCLIDEAN, Geometry
+
+#: A seed numpy and torch both accept: 0 <= seed < 2**32.
+Seed = Annotated[int, pydantic.Field(ge=0, le=2**32 - 1)]
+
+
+def _numbers_only(annotation: Any) -> bool:
+    """Whether a field typed ``annotation`` takes numbers but no bool (``int | None``, ...)."""
+    if annotation in (int, float):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _numbers_only(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(members) and all(_numbers_only(a) for a in members)
+    return False
 
 
 class ComponentConfig(pydantic.BaseModel):
     """Base of every component's hyperparameters: unknown keys and wrong types are rejected."""
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    @pydantic.field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: pydantic.ValidationInfo) -> Any:
+        """``max_iter: true`` is a typo, not 1: pydantic would accept it as a number."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _numbers_only(field.annotation):
+            raise ValueError(f"expected a number, found the boolean {value}")
+        return value
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any], component: str) -> ComponentConfig:
@@ -41,11 +68,11 @@ class ComponentConfig(pydantic.BaseModel):
         except pydantic.ValidationError as exc:
             problems = "; ".join(
                 f"parameter {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']} "
-                f"(got {err.get('input')!r})"
+                f"(got {short_repr(err.get('input'))})"
                 for err in exc.errors()
             )
             raise ConfigError(
-                f"{component}: {problems}. Valid parameters: {cls.describe()}"
+                cap_message(f"{component}: {problems}. Valid parameters: {cls.describe()}")
             ) from None
 
     @classmethod
@@ -64,15 +91,29 @@ class ComponentConfig(pydantic.BaseModel):
         """``(name, type, default, description)`` for every field."""
         rows = []
         for name, field in cls.model_fields.items():
-            annotation = field.annotation
-            type_text = getattr(annotation, "__name__", None) or str(annotation)
-            type_text = type_text.replace("typing.", "")
             if field.is_required():
                 default = "required"
             else:
                 default = f"default {field.get_default(call_default_factory=True)!r}"
-            rows.append((name, type_text, default, field.description or ""))
+            rows.append((name, type_text(field.annotation), default, field.description or ""))
         return rows
+
+
+def type_text(annotation: Any) -> str:
+    """An annotation as a user reads it: ``tuple[str, ...]``, ``Literal['a', 'b']``, ``int | None``."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if annotation is type(None):
+        return "None"
+    if origin is None:
+        return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is Annotated:
+        return type_text(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(type_text(a) for a in args)
+    inner = ", ".join("..." if a is Ellipsis else type_text(a) for a in args)
+    return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
 
 
 class EncoderConfig(ComponentConfig):

@@ -8,6 +8,28 @@ so ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
+import reprlib
+
+#: The longest message an error carries; longer ones (a huge value echoed back) are cut.
+MAX_MESSAGE = 2000
+
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 80
+_short.maxlist = _short.maxdict = _short.maxtuple = _short.maxset = 6
+_short.maxlevel = 3
+
+
+def short_repr(value: object) -> str:
+    """``repr(value)`` cut to a readable length, for echoing a bad value in a message."""
+    return _short.repr(value)
+
+
+def cap_message(text: str) -> str:
+    """``text`` cut to :data:`MAX_MESSAGE` characters, saying how much was left out."""
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return f"{text[:MAX_MESSAGE]} ... ({len(text) - MAX_MESSAGE} more characters)"
+
 
 class MorphospaceError(Exception):
     """Base class of every error that morphospace raises on purpose."""
@@ -54,3 +76,21 @@ class CheckpointError(MorphospaceError, OSError):
 
 class PipelineError(MorphospaceError, ValueError):
     """A pipeline document is missing, malformed or refers to things that do not exist."""
+
+
+class OutputExistsError(MorphospaceError, FileExistsError):
+    """An output directory exists (or appeared during the run) and is not replaced.
+
+    When only a flag is missing (``replaceable``), the message ends with ``hint``: the
+    Python argument by default; the CLI swaps in its ``--overwrite`` flag.
+    """
+
+    def __init__(self, message: str, path: object = None, *, replaceable: bool = False):
+        super().__init__(message)
+        self.path = path
+        self.replaceable = replaceable
+        self.hint = "choose another directory or pass overwrite=True to replace it"
+
+    def __str__(self) -> str:
+        message = str(self.args[0])
+        return f"{message}; {self.hint}" if self.replaceable else message

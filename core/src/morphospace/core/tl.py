@@ -154,6 +154,8 @@ def encode(
         rows = select(adata, fit_on)
         if not rows.any():
             raise InputError(f"fit_on={fit_on!r} selects no cells")
+        if not rows.all() and x.dtype.kind == "f":  # report NaN at its AnnData row
+            check_array(x, name=f"use_rep={use_rep or 'X'!r}")
         y = None
         if labels is not None:
             y = check_labels(get_obs(adata, labels), adata.n_obs, name=f"obs[{labels!r}]")[rows]

@@ -16,13 +16,15 @@ so one runner serves all five kinds of component::
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import yaml
 
-from morphospace.core.errors import PipelineError
+from morphospace.core.config import Seed
+from morphospace.core.errors import PipelineError, cap_message, short_repr
 
 #: Which step fields each kind of component reads; the rest must stay unset.
 STEP_FIELDS = {
@@ -33,6 +35,22 @@ STEP_FIELDS = {
     "translator": {"images", "conditions", "target", "fit"},
 }
 _KIND_FIELDS = set().union(*STEP_FIELDS.values())
+
+#: A name that becomes a file or folder name inside the output directory.
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def _safe_name(value: str) -> str:
+    if not SAFE_NAME.fullmatch(value) or ".." in value:
+        raise ValueError(
+            "must be a plain name (letters, digits, '_', '-', '.'; starting with a letter or "
+            f"digit; no '..'; at most 100 characters), found {short_repr(value)}: it names a "
+            "folder inside the output directory"
+        )
+    return value
+
+
+SafeName = Annotated[str, pydantic.AfterValidator(_safe_name)]
 
 
 class _Strict(pydantic.BaseModel):
@@ -60,7 +78,7 @@ class Step(_Strict):
 
     component: str
     params: dict[str, Any] = {}
-    key_added: str | None = None
+    key_added: SafeName | None = None
     save: bool = pydantic.Field(True, description="save the fitted component with the run")
     # encoders
     use_rep: str | None = None
@@ -95,7 +113,7 @@ class Pipeline(_Strict):
 
     name: str = "pipeline"
     description: str = ""
-    seed: int = 0
+    seed: Seed = 0
     dataset: DatasetRef
     steps: list[Step] = pydantic.Field(min_length=1)
     report: ReportOptions = ReportOptions()
@@ -121,7 +139,158 @@ def parse_pipeline(data: Any, source: str = "pipeline") -> Pipeline:
     try:
         return Pipeline.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise PipelineError(f"{source} is not a valid pipeline: {_format_errors(exc)}") from None
+        raise PipelineError(
+            cap_message(f"{source} is not a valid pipeline: {_format_errors(exc)}")
+        ) from None
+
+
+#: Limits that keep a small hostile document small once loaded.
+MAX_DEPTH = 64
+MAX_NODES = 100_000
+
+
+class _DocumentLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses duplicate keys, deep nesting and alias bombs."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise PipelineError(
+                    f"the document nests deeper than {MAX_DEPTH} levels (line {mark.line + 1})"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node: Any) -> Any:
+        _check_expanded_size(node)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise PipelineError(
+                    f"duplicate key {key!r} on line {line} (first on line {seen[key]}): "
+                    "the last one would silently win; keep one"
+                )
+            if isinstance(key, str | int | float | bool):
+                seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _children(node: Any) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expanded_size(root: Any) -> None:
+    """Refuse a node graph whose aliases expand beyond :data:`MAX_NODES` or :data:`MAX_DEPTH`.
+
+    Aliases share nodes, so a 300-byte document can stand for millions of values (and
+    a self-reference for infinitely many); sizes are counted once per shared node.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        children = _children(node)
+        if children_done:
+            visiting.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_NODES or depth[key] > MAX_DEPTH:
+                raise PipelineError(
+                    f"the document's aliases (*name) expand to more than {MAX_NODES} values "
+                    f"or {MAX_DEPTH} levels (near line {node.start_mark.line + 1}); "
+                    "write the values out"
+                )
+            continue
+        if key in visiting:
+            raise PipelineError(
+                f"an alias refers to the value that contains it (line {node.start_mark.line + 1})"
+            )
+        visiting.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in visiting:
+                raise PipelineError(
+                    f"an alias refers to the value that contains it "
+                    f"(line {child.start_mark.line + 1})"
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _DocumentLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def _load_json(text: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+        keys = [k for k, _ in pairs]
+        duplicated = next((k for i, k in enumerate(keys) if k in keys[:i]), None)
+        if duplicated is not None:
+            try:  # YAML reads JSON with line numbers: let it name the line
+                _load_yaml(text)
+            except PipelineError:
+                raise
+            except yaml.YAMLError:
+                pass
+            raise PipelineError(f"duplicate key {duplicated!r}: the last one would silently win")
+        return dict(pairs)
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except RecursionError:
+        raise PipelineError(f"the document nests deeper than {MAX_DEPTH} levels") from None
+
+
+def _nesting(data: Any) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, level + 1) for v in value)
+    return deepest
+
+
+def read_document(text: str, label: str) -> Any:
+    """Parse pipeline YAML/JSON ``text`` safely: no tags, no duplicate keys, bounded size."""
+    try:
+        data = _load_json(text) if label.endswith(".json") else _load_yaml(text)
+    except PipelineError as exc:
+        raise PipelineError(f"{label}: {exc}") from None
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise PipelineError(cap_message(f"{label} is not valid YAML/JSON: {exc}")) from None
+    if _nesting(data) > MAX_DEPTH:
+        raise PipelineError(f"{label}: the document nests deeper than {MAX_DEPTH} levels")
+    return data
 
 
 def load_pipeline(source: str | Path | dict) -> Pipeline:
@@ -131,8 +300,16 @@ def load_pipeline(source: str | Path | dict) -> Pipeline:
     if isinstance(source, dict):
         return parse_pipeline(source)
     path = Path(source)
+    if path.is_dir():
+        raise PipelineError(f"{path} is a directory; give the pipeline's YAML or JSON file")
     if path.is_file():
-        text, label = path.read_text(encoding="utf-8"), str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PipelineError(f"cannot read pipeline file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise PipelineError(f"pipeline file {path} is not UTF-8 text: {exc}") from None
+        label = str(path)
     elif path.suffix.lower() in {".yaml", ".yml", ".json"} or path.parent != Path("."):
         raise PipelineError(f"pipeline file {path} does not exist")
     else:
@@ -145,11 +322,7 @@ def load_pipeline(source: str | Path | dict) -> Pipeline:
                 f"{source!r} is neither a pipeline file nor an installed example pipeline: {exc}"
             ) from None
         text, label = info.read_text(), f"example pipeline {info.name}"
-    try:
-        data = json.loads(text) if label.endswith(".json") else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise PipelineError(f"{label} is not valid YAML/JSON: {exc}") from None
-    return parse_pipeline(data, label)
+    return parse_pipeline(read_document(text, label), label)
 
 
 def dump_pipeline(pipeline: Pipeline) -> str:
