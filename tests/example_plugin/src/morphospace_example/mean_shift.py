@@ -41,7 +41,7 @@ class MeanShift(Translator):
             source = np.full(len(images), source)
         source = check_labels(source, len(images), name="source").astype(str)
         (target_index,) = self._index(np.asarray([target]).astype(str))
-        shifted = images + self.means_[target_index] - self.means_[self._index(source)]
+        shifted = images + (self.means_[target_index] - self.means_[self._index(source)])
         return shifted.astype(np.result_type(images.dtype, np.float32))
 
     def _index(self, conditions):

@@ -1,0 +1,101 @@
+"""The Translator path end to end: tl.translate, a pipeline run and its report.
+
+The example plugin's ``mean_shift`` moves images between conditions by the difference
+of their mean images, and its ``spots`` dataset has an additive condition effect
+(treated images are brighter by 0.5 in their upper half), so the numbers are known.
+"""
+
+import numpy as np
+import pytest
+
+from morphospace.core import Translator, registry, tl
+from morphospace.core.errors import InputError, PipelineError
+from morphospace.core.pipeline import plan, run
+
+
+@pytest.fixture
+def spots():
+    return registry.load_dataset("example.spots", n_images=40)
+
+
+def _condition(adata, name):
+    return (adata.obs["condition"] == name).to_numpy()
+
+
+def test_translating_control_to_treated_matches_the_treated_mean(spots):
+    tl.translate(
+        spots, "example.mean_shift", images="image", conditions="condition", target="treated"
+    )
+    images, translated = spots.obsm["image"], spots.obsm["mean_shift"]
+    control, treated = _condition(spots, "control"), _condition(spots, "treated")
+    np.testing.assert_allclose(
+        translated[control].mean(axis=0), images[treated].mean(axis=0), atol=1e-5
+    )
+    np.testing.assert_array_equal(translated[treated], images[treated])  # already treated
+
+
+def test_the_translation_adds_the_condition_effect_where_it_is(spots):
+    tl.translate(
+        spots, "example.mean_shift", images="image", conditions="condition", target="treated"
+    )
+    control = _condition(spots, "control")
+    added = (spots.obsm["mean_shift"] - spots.obsm["image"])[control]
+    assert added[:, :, :8].mean() == pytest.approx(0.5, abs=0.05)  # the upper half
+    assert added[:, :, 8:].mean() == pytest.approx(0.0, abs=0.05)
+
+
+def test_translate_records_what_ran(spots):
+    translator = tl.translate(
+        spots,
+        "example.mean_shift",
+        images="image",
+        conditions="condition",
+        target="treated",
+        key_added="as_treated",
+        per_pixel=False,
+    )
+    assert isinstance(translator, Translator)
+    record = spots.uns["as_treated"]
+    assert record["component"] == "example.mean_shift"
+    assert record["target"] == "treated"
+    assert record["params"] == {"per_pixel": False}
+
+
+def test_an_unknown_target_condition_names_the_known_ones(spots):
+    with pytest.raises(
+        InputError, match=r"condition\(s\) mutant were not seen in fit; known: control, treated"
+    ):
+        tl.translate(
+            spots, "example.mean_shift", images="image", conditions="condition", target="mutant"
+        )
+
+
+def test_the_example_pipeline_translates_saves_and_reports(tmp_path):
+    result = run("example.spots_pipeline", tmp_path / "out")
+    adata = result.adata
+    control, treated = _condition(adata, "control"), _condition(adata, "treated")
+    np.testing.assert_allclose(
+        adata.obsm["as_treated"][control].mean(axis=0),
+        adata.obsm["image"][treated].mean(axis=0),
+        atol=1e-5,
+    )
+    out = tmp_path / "out"
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "example-spots" in report and "example.mean_shift" in report
+    assert "target: treated" in (out / "pipeline.resolved.yaml").read_text(encoding="utf-8")
+    saved = Translator.load(out / "components" / "as_treated")
+    np.testing.assert_array_equal(
+        saved.translate(adata.obsm["image"], adata.obs["condition"].to_numpy(), "treated"),
+        adata.obsm["as_treated"],
+    )
+
+
+def test_a_translate_step_without_a_target_is_refused_before_running():
+    pipeline = {
+        "dataset": {"name": "example.spots"},
+        "steps": [
+            {"component": "example.mean_shift", "images": "image", "conditions": "condition"}
+        ],
+    }
+    with pytest.raises(PipelineError, match="target"):
+        plan(pipeline)
