@@ -307,7 +307,7 @@ def test_pipeline_needing_an_uninstalled_plugin_says_which(fake_plugins):
         match=r"pipeline req.p needs the plugin 'dmlcluster', which is not installed: "
         r"pip install morphospace-dmlcluster",
     ):
-        reg.check_requirements("req.p")
+        reg.check_requirements(reg.pipeline_info("req.p"))
 
 
 def test_pipeline_needing_a_broken_plugin_says_it_is_broken(fake_plugins):
@@ -317,10 +317,12 @@ def test_pipeline_needing_a_broken_plugin_says_it_is_broken(fake_plugins):
     )
     fake_plugins.add("fake-req", "req", "fake_req", source)
     fake_plugins.add("fake-broken", "broken", "fake_broken", BROKEN)
+    reg = fake_plugins.registry()
     with pytest.raises(
-        MissingDependencyError, match=r"needs the plugin 'broken', which is broken: import failed: RuntimeError"
+        MissingDependencyError,
+        match=r"needs the plugin 'broken', which is broken: import failed: RuntimeError",
     ):
-        fake_plugins.registry().check_requirements("req.p")
+        reg.check_requirements(reg.pipeline_info("req.p"))
 
 
 def test_pipeline_whose_requirements_are_installed_passes_the_check(fake_plugins):
@@ -330,7 +332,8 @@ def test_pipeline_whose_requirements_are_installed_passes_the_check(fake_plugins
     )
     fake_plugins.add("fake-req", "req", "fake_req", source)
     fake_plugins.add_good()
-    assert fake_plugins.registry().check_requirements("req.p") is None
+    reg = fake_plugins.registry()
+    assert reg.check_requirements(reg.pipeline_info("req.p")) is None
 
 
 def test_lookup_of_an_unknown_name_covers_components_and_datasets(fake_plugins):
@@ -357,3 +360,10 @@ def test_dataset_parameters_come_from_its_signature(fake_plugins):
 def test_module_list_is_public_and_the_builtin_stays_unshadowed():
     assert [c.name for c in registry.list("clusterer")] == ["example.quantile_bins"]
     assert "list" not in vars(registry)
+
+
+def test_plugin_name_clash_fix_is_to_uninstall_one(fake_plugins):
+    fake_plugins.add_good("fake-one", "ball", "fake_one")
+    fake_plugins.add_good("fake-two", "ball", "fake_two")
+    clashing = [p for p in fake_plugins.registry().plugins() if not p.ok]
+    assert [p.fix for p in clashing] == ["pip uninstall fake-two (or fake-one)"]

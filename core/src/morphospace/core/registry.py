@@ -231,14 +231,17 @@ class Registry:
                     "uninstall one of them"
                 )
                 self._plugin_clashes[ep.name] = message
-                self._record(plugin, "broken", message)
+                fix = f"pip uninstall {dist_name} (or {other.distribution})"
+                self._record(plugin, "broken", message, fix)
                 continue
             try:
                 self._load_plugin(ep, plugin)
             except (PluginError, KeyboardInterrupt):
                 raise
             except BaseException as exc:  # a plugin must never take the host down
-                self._record(plugin, "broken", f"a hook failed: {_describe(exc)}", plugin.report_bug)
+                self._record(
+                    plugin, "broken", f"a hook failed: {_describe(exc)}", plugin.report_bug
+                )
 
     def _record(
         self, plugin: PluginInfo, status: str, reason: str = "", fix: str | None = None
@@ -481,10 +484,10 @@ class Registry:
         self._discover()
         return self._resolve({"pipeline": self._pipelines}, name)
 
-    def check_requirements(self, name: str) -> None:
-        """Raise :class:`MissingDependencyError` if a plugin pipeline ``name`` needs is unusable."""
-        record = self.pipeline_info(name)
-        for needed in record.requires:
+    def check_requirements(self, pipeline: PipelineInfo) -> None:
+        """Raise :class:`MissingDependencyError` if a plugin that ``pipeline`` needs is unusable."""
+        self._discover()
+        for needed in pipeline.requires:
             plugin = self._plugins.get(needed)
             if plugin is not None and plugin.ok:
                 continue
@@ -494,7 +497,7 @@ class Registry:
                 else f"which is {plugin.status}: {plugin.reason}. Fix: {plugin.fix}"
             )
             raise MissingDependencyError(
-                f"pipeline {record.name} needs the plugin {needed!r}, {state}"
+                f"pipeline {pipeline.name} needs the plugin {needed!r}, {state}"
             )
 
     def add_cli_commands(self, group: Any) -> list[str]:
@@ -531,8 +534,7 @@ class Registry:
             matches = _matches(table, name)
             if len(matches) > 1:
                 raise ComponentNotFoundError(
-                    f"{what} name {name!r} is ambiguous: {_names(matches)}; "
-                    "use the qualified name"
+                    f"{what} name {name!r} is ambiguous: {_names(matches)}; use the qualified name"
                 )
             if matches:
                 if matches[0].plugin.name in self._plugin_clashes:
@@ -556,7 +558,9 @@ class Registry:
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
         why = f" (no plugin named {prefix!r} is installed)" if prefix and not plugin else ""
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        nothing = "none" if any(p.ok for p in self._plugins.values()) else "none (no plugin installed)"
+        nothing = (
+            "none" if any(p.ok for p in self._plugins.values()) else "none (no plugin installed)"
+        )
         installed = " ".join(
             f"Installed {kind}s: {_names(table.values()) if table else nothing}."
             for kind, table in tables.items()
