@@ -85,7 +85,10 @@ def test_demo_without_a_demo_pipeline_says_what_to_install(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["info", "example.nope"], "no installed plugin provides the dataset 'example.nope'"),
+        (
+            ["info", "example.nope"],
+            "no installed plugin provides the component or dataset 'example.nope'",
+        ),
         (["run", "missing.yaml", "--out", "{tmp}/o"], "pipeline file missing.yaml does not exist"),
     ],
 )
@@ -192,3 +195,101 @@ def test_demo_fails_when_every_demo_needs_something_missing(monkeypatch, tmp_pat
     assert result.exit_code == 1
     assert "skipped: needs frobnicate: pip install frob" in result.output
     assert "every demo pipeline was skipped (x.only)" in result.output
+
+
+def test_info_of_a_dataset_shows_its_parameters():
+    output = _invoke("info", "example.blobs").output
+    assert "example.blobs  (dataset, morphospace-example-plugin 0.1.0)" in output
+    assert "parameters:" in output
+    assert [line.split() for line in output.splitlines() if "n_cells" in line] == [
+        ["n_cells", "int", "default", "300"]
+    ]
+
+
+def test_info_of_a_component_of_an_uninstalled_plugin_is_not_called_a_dataset():
+    result = CliRunner().invoke(cli, ["info", "drl.ada_gvae"])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert (
+        "no installed plugin provides the component or dataset 'drl.ada_gvae' "
+        "(no plugin named 'drl' is installed)" in message
+    )
+    assert "Installed components: example." in message
+
+
+def test_info_of_a_misspelt_name_suggests_close_components_and_datasets():
+    result = CliRunner().invoke(cli, ["info", "example.blob"])
+    assert "Did you mean 'example.blobs'" in " ".join(result.output.split())
+
+
+TYPED_PLUGIN = """
+from morphospace.core.plugin import PLUGIN_API_VERSION, ComponentSpec, hookimpl
+
+@hookimpl
+def morphospace_api_version():
+    return PLUGIN_API_VERSION
+
+@hookimpl
+def morphospace_components():
+    return [ComponentSpec("encoder", "typed", "fake_typed_impl:Typed", config="fake_typed_impl:C")]
+"""
+
+TYPED_IMPL = """
+from typing import Literal
+from morphospace.core import EncoderConfig
+
+class C(EncoderConfig):
+    channels: tuple[str, ...] = ("dna",)
+    mode: Literal["fast", "exact"] = "fast"
+    limit: int | None = None
+"""
+
+
+def test_info_shows_element_types_and_literal_values(fake_plugins, monkeypatch):
+    fake_plugins.add("fake-typed", "typed", "fake_typed", TYPED_PLUGIN, TYPED_IMPL)
+    monkeypatch.setattr(registry, "_default", fake_plugins.registry())
+    output = _invoke("info", "typed.typed").output
+    rows = {line.split()[0]: line for line in output.splitlines() if line.strip()}
+    assert "tuple[str, ...]" in rows["channels"]
+    assert "Literal['fast', 'exact']" in rows["mode"]
+    assert "int | None" in rows["limit"]
+
+
+def test_plugins_piped_into_a_closed_reader_exits_quietly():
+    env = dict(os.environ, MORPHOSPACE_PROGRESS="0")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "morphospace.core", "plugins"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    process.stdout.close()  # as `| head -0` does, before the first line is written
+    stderr = process.stderr.read().decode()
+    process.wait(timeout=120)
+    assert "BrokenPipeError" not in stderr
+    assert "Exception ignored" not in stderr
+    assert stderr == ""
+
+
+NEEDY_PLUGIN = """
+from morphospace.core.plugin import PLUGIN_API_VERSION, PipelineSpec, hookimpl
+
+@hookimpl
+def morphospace_api_version():
+    return PLUGIN_API_VERSION
+
+@hookimpl
+def morphospace_pipelines():
+    return [PipelineSpec("needy", "fake_needy:needy.yaml", "needs drl", demo=True,
+                         requires=("drl",))]
+"""
+
+
+def test_demo_skips_a_pipeline_whose_required_plugin_is_missing(fake_plugins, tmp_path):
+    fake_plugins.add("fake-needy", "needy", "fake_needy", NEEDY_PLUGIN)
+    demo = _run_module("demo", "--out", str(tmp_path / "demo"), pythonpath=fake_plugins.root)
+    assert (
+        "skipped: pipeline needy.needy needs the plugin 'drl', which is not installed: "
+        "pip install morphospace-drl" in demo.stdout
+    )
+    assert not (tmp_path / "demo" / "needy.needy").exists()

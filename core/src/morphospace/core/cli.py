@@ -64,6 +64,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader left (`| head`): click exits quietly
+            raise
         except (KeyboardInterrupt, Terminated) as exc:
             if debug:
                 raise
@@ -148,17 +150,16 @@ def plugins(as_json: bool) -> None:
 @click.argument("name")
 def info(name: str) -> None:
     """A component's summary and config schema with defaults (or a dataset's parameters)."""
-    from morphospace.core.registry import default_registry
+    from morphospace.core.registry import DatasetInfo, default_registry
 
     reg = default_registry()
-    try:
-        record = reg.info(name)
-    except KeyError:
-        dataset = reg.dataset_info(name)  # raises the component-style error if absent too
+    record = reg.lookup(name)  # a component, else a dataset; the error covers both
+    if isinstance(record, DatasetInfo):
         click.echo(
-            f"{dataset.name}  (dataset, {dataset.plugin.distribution} {dataset.plugin.version})"
+            f"{record.name}  (dataset, {record.plugin.distribution} {record.plugin.version})"
         )
-        click.echo(f"  {dataset.summary}")
+        click.echo(f"  {record.summary}")
+        _print_parameters(reg.dataset_parameters(record.name))
         return
     config = reg.config_class(record.name)
     click.echo(
@@ -178,12 +179,16 @@ def info(name: str) -> None:
                 else ", ".join(value)
             )
             click.echo(f"  {label}: {shown}")
+    _print_parameters(config.fields_table())
+
+
+def _print_parameters(rows: list[tuple[str, str, str, str]]) -> None:
+    """``(name, type, default, description)`` rows, as ``fields_table`` returns them."""
     click.echo("  parameters:")
-    rows = config.fields_table()
     if not rows:
         click.echo("    (none)")
     for field_name, type_text, default, description in rows:
-        click.echo(f"    {field_name:<22} {type_text:<24} {default:<24} {description}")
+        click.echo(f"    {field_name:<22} {type_text:<24} {default:<24} {description}".rstrip())
 
 
 @cli.command()
@@ -258,6 +263,7 @@ def demo(out: Path, overwrite: bool) -> None:
     for item in demos:
         click.echo(f"== {item.name}: {item.summary}")
         try:
+            registry.default_registry().check_requirements(item)
             result = run_pipeline(item.name, out / item.name, overwrite=overwrite)
         except MissingDependencyError as exc:
             click.echo(f"   skipped: {exc}")
