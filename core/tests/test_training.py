@@ -1,12 +1,19 @@
-"""The torch-free training loop and its resumable safetensors checkpoints."""
+"""The training package: the config block, safetensors state, resume checks, the trainer."""
+
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from morphospace.core.errors import CheckpointError
 from morphospace.core.training import (
+    STATE_POINTER,
     TrainingCheckpoints,
+    TrainingConfig,
     flatten_state,
+    learning_rate_factor,
     load_arrays,
     load_state_dict_file,
     load_training_state,
@@ -17,6 +24,32 @@ from morphospace.core.training import (
 )
 
 
+# ---------------------------------------------------------------- config block
+def test_importing_training_imports_no_torch():
+    code = "import morphospace.core.training, sys; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_component_defaults_survive_a_partial_block():
+    Training = TrainingConfig.with_defaults("Training", n_steps=200, batch_size=16)
+    partial = Training(learning_rate=1e-3)
+    assert (partial.n_steps, partial.batch_size, partial.learning_rate) == (200, 16, 1e-3)
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        Training(n_steps=0)  # the base class's constraint is kept
+
+
+def test_learning_rate_warms_up_then_follows_the_schedule():
+    def factors(schedule):
+        config = TrainingConfig(n_steps=6, warmup_steps=2, schedule=schedule)
+        return [learning_rate_factor(s, config) for s in range(6)]
+
+    assert factors("constant") == [0.5, 1, 1, 1, 1, 1]
+    assert factors("linear") == [0.5, 1, 1, 0.75, 0.5, 0.25]  # the last step still learns
+    np.testing.assert_allclose(factors("cosine"), [0.5, 1, 1, 0.8536, 0.5, 0.1464], atol=1e-4)
+
+
+# ---------------------------------------------------------------- state files
 def test_flatten_round_trip_keeps_structure_and_values():
     state = {
         "w": np.arange(6.0).reshape(2, 3),
@@ -36,6 +69,14 @@ def test_flatten_refuses_objects_it_cannot_store():
         flatten_state({"x": object()})
 
 
+def test_safetensors_arrays_round_trip(tmp_path):
+    save_arrays(tmp_path / "a.safetensors", {"x": np.arange(3, dtype=np.float32)})
+    np.testing.assert_array_equal(load_arrays(tmp_path / "a.safetensors")["x"], [0, 1, 2])
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
+        load_arrays(tmp_path / "bad.safetensors")
+
+
 def test_train_loop_records_history_and_checkpoints():
     seen = []
     history = train_loop(
@@ -48,25 +89,20 @@ def test_train_loop_records_history_and_checkpoints():
     assert seen == [2, 4, 5]
 
 
-def test_train_loop_resumes_where_it_stopped(tmp_path):
-    def step_fn(step):
-        return {"loss": float(step)}
-
-    train_loop(
-        step_fn,
-        3,
-        on_checkpoint=lambda s, h: save_training_state(tmp_path, s, {"w": np.full(2, s)}, h),
-    )
-    step, state, history = load_training_state(tmp_path)
-    assert step == 3 and np.all(state["w"] == 3)
-    history = train_loop(step_fn, 5, start_step=step, history=history)
-    assert history["loss"] == [0.0, 1.0, 2.0, 3.0, 4.0]
-    assert len(list(tmp_path.glob("*.safetensors"))) == 1  # only the newest state is kept
-
-
 def test_non_finite_loss_stops_training():
     with pytest.raises(FloatingPointError, match="loss 'loss' became nan at step 1"):
         train_loop(lambda step: {"loss": [0.0, float("nan")][step]}, 2)
+
+
+def test_state_keeps_only_the_newest_file_and_its_config(tmp_path):
+    for step in (1, 2):
+        save_training_state(tmp_path, step, {"w": np.full(2, step)}, {"loss": [0.5]}, {"seed": 3})
+    step, state, history, config = load_training_state(tmp_path)
+    assert (step, history, config) == (2, {"loss": [0.5]}, {"seed": 3})
+    np.testing.assert_array_equal(state["w"], [2, 2])
+    assert [p.name for p in tmp_path.glob("*.safetensors")] == [
+        "training-state-00000002.safetensors"
+    ]
 
 
 def test_missing_state_file_is_reported(tmp_path):
@@ -78,19 +114,67 @@ def test_missing_state_file_is_reported(tmp_path):
     assert load_training_state(tmp_path / "none") is None
 
 
-def test_safetensors_arrays_round_trip(tmp_path):
-    save_arrays(tmp_path / "a.safetensors", {"x": np.arange(3, dtype=np.float32)})
-    np.testing.assert_array_equal(load_arrays(tmp_path / "a.safetensors")["x"], [0, 1, 2])
-    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
-    with pytest.raises(CheckpointError, match="not a readable safetensors file"):
-        load_arrays(tmp_path / "bad.safetensors")
+def _point_to(directory, name):
+    pointer = json.loads((directory / STATE_POINTER).read_text())
+    pointer["file"] = name
+    (directory / STATE_POINTER).write_text(json.dumps(pointer))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../victim.safetensors",
+        "/tmp/victim.safetensors",
+        "sub/training-state-00000001.safetensors",
+        "training-state-00000009.safetensors",
+        "training-state.json",
+        7,
+    ],
+)
+def test_a_pointer_naming_another_file_is_refused(tmp_path, name):
+    checkpoint = tmp_path / "checkpoint"
+    save_training_state(checkpoint, 1, {"w": np.ones(1)})
+    _point_to(checkpoint, name)
+    with pytest.raises(CheckpointError, match="only reads 'training-state-00000001.safetensors'"):
+        load_training_state(checkpoint)
+
+
+def test_saving_deletes_only_the_trainers_own_state_files(tmp_path):
+    checkpoint = tmp_path / "checkpoint"
+    victim = tmp_path / "victim.safetensors"
+    save_arrays(victim, {"w": np.ones(1)})
+    save_training_state(checkpoint, 1, {"w": np.ones(1)})
+    _point_to(checkpoint, "../victim.safetensors")  # a crafted pointer must not steer deletion
+    (checkpoint / "notes.safetensors").write_bytes(b"mine")
+    save_training_state(checkpoint, 2, {"w": np.ones(1)})
+    assert victim.is_file() and (checkpoint / "notes.safetensors").is_file()
+    assert not (checkpoint / "training-state-00000001.safetensors").exists()
+
+
+@pytest.mark.parametrize(
+    "pointer, message",
+    [
+        ("[1, 2]", "not a training state"),
+        ('{"step": -1, "file": "x", "skeleton": {}}', "non-negative integer"),
+        (
+            '{"step": 1, "file": "training-state-00000001.safetensors", "skeleton": {},'
+            ' "history": {"loss": "x"}}',
+            "history must map",
+        ),
+        ("{", "corrupt"),
+    ],
+)
+def test_a_malformed_pointer_is_a_checkpoint_error(tmp_path, pointer, message):
+    (tmp_path / STATE_POINTER).write_text(pointer)
+    with pytest.raises(CheckpointError, match=message):
+        load_training_state(tmp_path)
 
 
 class Counter:
     """A stand-in for a torch module or optimiser: state_dict() / load_state_dict()."""
 
-    def __init__(self):
-        self.value = np.zeros(2)
+    def __init__(self, size=2):
+        self.value = np.zeros(size)
 
     def state_dict(self):
         return {"value": self.value.copy()}
@@ -99,29 +183,66 @@ class Counter:
         self.value = np.asarray(state["value"]).copy()
 
 
-def test_training_checkpoints_resume_every_object(tmp_path):
-    first = Counter()
-    checkpoints = TrainingCheckpoints(tmp_path, {"model": first})
-
-    def step_fn(step):
-        first.value += 1
-        return {"loss": float(step)}
-
-    train_loop(step_fn, 4, checkpoint_every=2, on_checkpoint=checkpoints.save)
-    second = Counter()
-    start, history = TrainingCheckpoints(tmp_path, {"model": second}).resume()
-    assert start == 4 and history == {"loss": [0.0, 1.0, 2.0, 3.0]}
-    np.testing.assert_array_equal(second.value, [4, 4])
-    with pytest.raises(CheckpointError, match="lacks optimizer"):
-        TrainingCheckpoints(tmp_path, {"model": second, "optimizer": Counter()}).resume()
+def _record(**changes):
+    record = {"seed": 0, "width": 4, "training.n_steps": 4, "training.schedule": "constant"}
+    return {**record, **changes}
 
 
-def test_training_checkpoints_without_a_directory_do_nothing():
+def _saved_at_step_4(directory):
+    model = Counter()
+    model.value[:] = 4
+    TrainingCheckpoints(directory, {"model": model}, config=_record()).save(4, {"loss": [1.0] * 4})
+
+
+def test_resume_restores_every_object_under_the_same_config(tmp_path):
+    _saved_at_step_4(tmp_path)
+    model = Counter()
+    start, history = TrainingCheckpoints(tmp_path, {"model": model}, config=_record()).resume()
+    assert start == 4 and history == {"loss": [1.0] * 4}
+    np.testing.assert_array_equal(model.value, [4, 4])
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"seed": 1}, "seed 1 (the state was written with 0)"),
+        ({"width": 8}, "width 8"),
+        ({"training.n_steps": 2}, "training.n_steps 2 is below the saved step 4"),
+        ({"training.n_steps": 6, "training.schedule": "cosine"}, "training.n_steps 6"),
+        ({"training.learning_rate": 0.1}, "training.learning_rate 0.1"),
+    ],
+)
+def test_resume_under_another_config_is_refused_naming_the_fields(tmp_path, changes, named):
+    _saved_at_step_4(tmp_path)
+    checkpoints = TrainingCheckpoints(tmp_path, {"model": Counter()}, config=_record(**changes))
+    with pytest.raises(CheckpointError, match="another config") as error:
+        checkpoints.resume()
+    assert named in str(error.value)
+
+
+def test_more_steps_under_a_constant_schedule_continue_training(tmp_path):
+    _saved_at_step_4(tmp_path)
+    config = _record(**{"training.n_steps": 10})
+    assert TrainingCheckpoints(tmp_path, {"model": Counter()}, config=config).resume()[0] == 4
+
+
+def test_resume_refuses_a_state_of_another_shape_or_setup(tmp_path):
+    _saved_at_step_4(tmp_path)
+    with pytest.raises(CheckpointError, match=r"shapes differ for value \(2,\)"):
+        TrainingCheckpoints(tmp_path, {"model": Counter(3)}, config=_record()).resume()
+    with pytest.raises(CheckpointError, match="another training setup"):
+        TrainingCheckpoints(
+            tmp_path, {"model": Counter(), "optimizer": Counter()}, config=_record()
+        ).resume()
+
+
+def test_checkpoints_without_a_directory_do_nothing():
     checkpoints = TrainingCheckpoints(None, {"model": Counter()})
     assert checkpoints.resume() == (0, {})
     checkpoints.save(3, {"loss": [1.0]})
 
 
+# ---------------------------------------------------------------- weights of components
 def test_state_dict_file_round_trip(tmp_path):
     saved = Counter()
     saved.value[:] = [1.5, 2.5]
@@ -135,6 +256,7 @@ class LikeTensor:
 
     def __init__(self, value):
         self.value = np.asarray(value)
+        self.shape = self.value.shape
 
     def detach(self):
         return self
@@ -173,6 +295,9 @@ def test_weights_load_like_the_modules_own_tensors(tmp_path):
     save_arrays(tmp_path / "other.safetensors", {"bias": np.zeros(1)})
     with pytest.raises(CheckpointError, match=r"missing \['weight'\], unexpected \['bias'\]"):
         load_state_dict_file(tmp_path / "other.safetensors", TinyNet())
+    save_arrays(tmp_path / "wide.safetensors", {"weight": np.zeros(4)})
+    with pytest.raises(CheckpointError, match=r"weight \(4,\) \(the model has \(3,\)\)"):
+        load_state_dict_file(tmp_path / "wide.safetensors", TinyNet())
 
 
 def test_a_component_with_a_network_round_trips_its_weights(tmp_path):

@@ -95,7 +95,9 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
     ids = rng.permutation(np.arange(1, len(train.centres) + 1))[:12]
     annotations = np.where(np.isin(train.labels, ids), train.labels, 0).astype(np.float32)
     annotator = Annotator(
-        seed=seed, invariant_net={"n_steps": steps}, mapping_net={"n_steps": steps}
+        seed=seed,
+        invariant_net={"training": {"n_steps": steps}},
+        mapping_net={"training": {"n_steps": steps}},
     )
     t = time.perf_counter()
     annotator.fit(np.stack([train.image, annotations])[None])

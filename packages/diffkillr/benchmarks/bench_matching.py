@@ -39,7 +39,7 @@ def main() -> None:
     for seed in range(args.seeds):
         augmented, instances = query_sets(seed)
         bank = augmented.obs["bank"].to_numpy()
-        encoder = DiffeoInvariantNet(n_steps=args.steps, seed=seed).fit(
+        encoder = DiffeoInvariantNet(training={"n_steps": args.steps}, seed=seed).fit(
             augmented.obsm["image"][bank], augmented.obs["cell_type"].to_numpy()[bank]
         )
         for tag, adata in (("augmented", augmented), ("other cells", instances)):

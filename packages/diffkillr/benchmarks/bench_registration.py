@@ -72,7 +72,7 @@ def main() -> None:
         in_bank = augmented.obs["bank"].to_numpy()
         bank, bank_masks = augmented.obsm["image"][in_bank], augmented.obsm["mask"][in_bank]
         for variant, params in VARIANTS.items():
-            registrar = DiffeoMappingNet(n_steps=args.steps, seed=seed, **params)
+            registrar = DiffeoMappingNet(training={"n_steps": args.steps}, seed=seed, **params)
             t = time.perf_counter()
             registrar.fit(bank, bank_masks)
             rows[f"training time s ({variant})"].append(time.perf_counter() - t)

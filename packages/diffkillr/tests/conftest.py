@@ -37,11 +37,13 @@ def torch_single_thread():
 def invariant_net(cells, torch_single_thread):
     from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
 
-    return DiffeoInvariantNet(n_steps=6, batch_size=4, views=2).fit(cells[0], np.arange(4))
+    return DiffeoInvariantNet(training={"n_steps": 6, "batch_size": 4}, views=2).fit(
+        cells[0], np.arange(4)
+    )
 
 
 @pytest.fixture(scope="session")
 def mapping_net(cells, torch_single_thread):
     from morphospace.diffkillr.mapping_net import DiffeoMappingNet
 
-    return DiffeoMappingNet(n_steps=6, batch_size=4).fit(cells[0])
+    return DiffeoMappingNet(training={"n_steps": 6, "batch_size": 4}).fit(cells[0])

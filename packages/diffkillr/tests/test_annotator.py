@@ -10,8 +10,8 @@ from morphospace.core.errors import InputError
 from morphospace.core.pipeline.runner import run
 
 TINY = {
-    "invariant_net": {"n_steps": 4, "batch_size": 4, "views": 2},
-    "mapping_net": {"n_steps": 4, "batch_size": 4},
+    "invariant_net": {"training": {"n_steps": 4, "batch_size": 4}, "views": 2},
+    "mapping_net": {"training": {"n_steps": 4, "batch_size": 4}},
     "max_archetypes": 4,
     "stride": 8,
 }
@@ -131,8 +131,8 @@ def test_cells_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
 
     pipeline = load_pipeline("diffkillr.cells").model_dump()
     pipeline["dataset"]["params"]["n_queries"] = 8
-    pipeline["steps"][0]["params"] = {"n_steps": 3, "batch_size": 4, "views": 2}
-    pipeline["steps"][2]["params"] = {"n_steps": 3, "batch_size": 4}
+    pipeline["steps"][0]["params"] = {"training": {"n_steps": 3, "batch_size": 4}, "views": 2}
+    pipeline["steps"][2]["params"] = {"training": {"n_steps": 3, "batch_size": 4}}
     result = run(pipeline, tmp_path / "out")
     assert {"matching", "registration"} <= set(result.metrics)
     assert "folding_fraction" in result.metrics["registration"]

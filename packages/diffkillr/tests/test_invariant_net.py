@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from morphospace.core import load
-from morphospace.core.errors import InputError, NotFittedError
+from morphospace.core.errors import CheckpointError, InputError, NotFittedError
 from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
 
 
@@ -48,19 +48,33 @@ def test_save_and_load_round_trip_gives_the_same_embeddings(invariant_net, cells
 
 
 def test_triplet_loss_option_trains(cells, torch_single_thread):
-    net = DiffeoInvariantNet(loss="triplet", n_steps=3, batch_size=4, views=2).fit(cells[0])
+    net = DiffeoInvariantNet(loss="triplet", training={"n_steps": 3, "batch_size": 4}, views=2).fit(
+        cells[0]
+    )
     assert len(net.history_["contrastive"]) == 3
 
 
-def test_training_resumes_from_a_checkpoint(cells, tmp_path, torch_single_thread):
-    params = dict(
-        n_steps=4, batch_size=4, views=2, checkpoint_dir=str(tmp_path), checkpoint_every=2
-    )
-    whole = DiffeoInvariantNet(**{**params, "checkpoint_dir": None}).fit(cells[0])
-    DiffeoInvariantNet(**{**params, "n_steps": 2}).fit(cells[0])  # interrupted after 2 steps
-    resumed = DiffeoInvariantNet(**params).fit(cells[0])
-    assert len(resumed.history_["contrastive"]) == 4
-    np.testing.assert_allclose(
-        resumed.history_["contrastive"], whole.history_["contrastive"], rtol=1e-4
-    )
-    np.testing.assert_allclose(resumed.encode(cells[0]), whole.encode(cells[0]), atol=1e-4)
+def _net(n_steps=4, checkpoint_dir=None, **changes):
+    training = {"n_steps": n_steps, "batch_size": 4, "checkpoint_every": 2}
+    if checkpoint_dir is not None:
+        training["checkpoint_dir"] = str(checkpoint_dir)
+    return DiffeoInvariantNet(training=training, views=2, **changes)
+
+
+def test_training_resumes_from_a_checkpoint_bit_for_bit(cells, tmp_path, torch_single_thread):
+    whole = _net().fit(cells[0])
+    _net(n_steps=2, checkpoint_dir=tmp_path).fit(cells[0])  # interrupted after 2 steps
+    resumed = _net(checkpoint_dir=tmp_path).fit(cells[0])
+    assert resumed.history_ == whole.history_ and len(resumed.history_["contrastive"]) == 4
+    np.testing.assert_array_equal(resumed.encode(cells[0]), whole.encode(cells[0]))
+
+
+@pytest.mark.parametrize(
+    "changes, named", [({"seed": 1}, "seed 1"), ({"embedding_dim": 8}, "embedding_dim 8")]
+)
+def test_a_checkpoint_of_another_config_is_refused(
+    cells, tmp_path, torch_single_thread, changes, named
+):
+    _net(n_steps=2, checkpoint_dir=tmp_path).fit(cells[0])
+    with pytest.raises(CheckpointError, match=named):
+        _net(n_steps=2, checkpoint_dir=tmp_path, **changes).fit(cells[0])

@@ -31,7 +31,9 @@ def test_prealignment_recovers_a_quarter_turn(mapping_net, cells):
 
 
 def test_plain_unet_variant_trains(cells, torch_single_thread):
-    net = DiffeoMappingNet(integration="displacement", n_steps=2, batch_size=2).fit(cells[0])
+    net = DiffeoMappingNet(
+        integration="displacement", training={"n_steps": 2, "batch_size": 2}
+    ).fit(cells[0])
     assert net.register(cells[0], cells[0]).field.shape == (4, 2, 32, 32)
 
 
@@ -74,14 +76,16 @@ def test_more_prealignment_candidates_never_correlate_worse(mapping_net, cells):
 
 
 def test_mask_weight_trains_on_the_masks_given_to_fit(cells, torch_single_thread):
-    net = DiffeoMappingNet(mask_weight=1.0, n_steps=3, batch_size=2).fit(*cells)
+    net = DiffeoMappingNet(mask_weight=1.0, training={"n_steps": 3, "batch_size": 2}).fit(*cells)
     assert len(net.history_["mask"]) == 3
     assert all(0 <= v <= 2 for v in net.history_["mask"])  # two soft Dice losses
-    off = DiffeoMappingNet(mask_weight=0, n_steps=1, batch_size=2).fit(*cells)
-    no_masks = DiffeoMappingNet(mask_weight=1, n_steps=1, batch_size=2).fit(cells[0])
+    off = DiffeoMappingNet(mask_weight=0, training={"n_steps": 1, "batch_size": 2}).fit(*cells)
+    no_masks = DiffeoMappingNet(mask_weight=1, training={"n_steps": 1, "batch_size": 2}).fit(
+        cells[0]
+    )
     assert "mask" not in off.history_ and "mask" not in no_masks.history_
 
 
 def test_masks_that_do_not_match_the_images_are_rejected(cells):
     with pytest.raises(InputError, match="masks"):
-        DiffeoMappingNet(mask_weight=1.0, n_steps=1).fit(cells[0], cells[1][:2])
+        DiffeoMappingNet(mask_weight=1.0, training={"n_steps": 1}).fit(cells[0], cells[1][:2])

@@ -91,6 +91,7 @@ def main() -> None:
         args.configs = [*args.configs, BASELINE]
     torch.set_num_threads(args.threads)
     settings = dict(args.set)
+    training = {"n_steps": args.steps}
     scores: dict[str, list[list[float]]] = {name: [] for name in args.configs}
     times: dict[str, list[float]] = {name: [] for name in args.configs}
     for seed in args.seeds:
@@ -105,13 +106,13 @@ def main() -> None:
             elif name in EXTRA:  # same trained network, other clustering: no retraining
                 base, overrides = EXTRA[name]
                 model = HierarchicalSegmenter(
-                    **{**settings, **CONFIGS[base], **overrides}, n_steps=args.steps, seed=seed
+                    **{**settings, **CONFIGS[base], **overrides}, training=training, seed=seed
                 )
                 model.model_, model.in_channels_ = trained[base].model_, trained[base].in_channels_
                 maps = model.segment(data.obsm["volume"][test])
             else:
                 config = {**settings, **CONFIGS[name]}  # the ablation's switches win
-                model = HierarchicalSegmenter(**config, n_steps=args.steps, seed=seed)
+                model = HierarchicalSegmenter(**config, training=training, seed=seed)
                 maps = model.fit(train).segment(data.obsm["volume"][test])
                 trained[name] = model
             metrics = Dice().evaluate(truth=data.obsm["truth"][test], segmentation=maps)

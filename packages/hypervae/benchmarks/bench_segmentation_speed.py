@@ -28,7 +28,7 @@ def main() -> None:
     print("| volume | patch | stride | windows | embed (s) | embed + 3-level k-means + paint (s) |")
     print("|---|---|---|---|---|---|")
     for stride in args.strides:
-        model = HierarchicalSegmenter(n_steps=2, stride=stride, seed=0).fit(train)
+        model = HierarchicalSegmenter(training={"n_steps": 2}, stride=stride, seed=0).fit(train)
         start = time.perf_counter()
         z, grid = embed_volume(model.embed_patches, test[0], 8, stride, 512)
         embed = time.perf_counter() - start

@@ -27,7 +27,7 @@ def toy():
 
 @pytest.fixture(scope="session")
 def tiny_params():
-    return {"patch_size": 4, "hidden_channels": 4, "n_steps": 3, "batch_size": 6}
+    return {"patch_size": 4, "hidden_channels": 4, "training": {"n_steps": 3, "batch_size": 6}}
 
 
 @pytest.fixture(scope="session")

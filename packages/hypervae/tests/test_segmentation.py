@@ -121,7 +121,13 @@ def test_example_pipeline_runs_with_figures(tmp_path):
     pipeline = load_pipeline(PIPELINE).model_dump()
     pipeline["dataset"]["params"] = {"n_train": 2, "n_test": 1, "size": 16}
     pipeline["steps"][0]["params"].update(
-        {"n_steps": 3, "patch_size": 4, "hidden_channels": 4, "stride": 4, "n_init": 1}
+        {
+            "training": {"n_steps": 3},
+            "patch_size": 4,
+            "hidden_channels": 4,
+            "stride": 4,
+            "n_init": 1,
+        }
     )
     result = run(pipeline, tmp_path / "run")
     dice = result.metrics["dice"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from morphospace.core import registry
-from morphospace.core.errors import InputError, NotFittedError
+from morphospace.core.errors import CheckpointError, ConfigError, InputError, NotFittedError
 from morphospace.core.geometry import EUCLIDEAN, poincare
 from morphospace.core.training import MODEL_FILE
 from morphospace.hypervae.vae import PoincareVAE
@@ -56,22 +56,61 @@ def test_save_load_round_trip_uses_safetensors(tmp_path, toy, fitted_vae):
     np.testing.assert_array_equal(loaded.encode(_patches(toy)), fitted_vae.encode(_patches(toy)))
 
 
-def test_training_resumes_from_a_checkpoint(tmp_path, toy, tiny_params):
+def _vae(tiny_params, directory=None, n_steps=4, **changes):
+    training = {**tiny_params["training"], "n_steps": n_steps, "checkpoint_every": 2}
+    if directory is not None:
+        training["checkpoint_dir"] = str(directory)
+    return PoincareVAE(**{**tiny_params, "training": training, **changes})
+
+
+def test_training_resumes_from_a_checkpoint_bit_for_bit(tmp_path, toy, tiny_params):
     volumes = _train_volumes(toy)
-    params = {**tiny_params, "checkpoint_every": 2}
-    straight = PoincareVAE(**{**params, "n_steps": 4}, checkpoint_dir=str(tmp_path / "a")).fit(
-        volumes
-    )
-    PoincareVAE(**{**params, "n_steps": 2}, checkpoint_dir=str(tmp_path / "b")).fit(volumes)
-    resumed = PoincareVAE(**{**params, "n_steps": 4}, checkpoint_dir=str(tmp_path / "b")).fit(
-        volumes
-    )
-    assert len(resumed.history_["loss"]) == 4
-    np.testing.assert_allclose(resumed.history_["loss"], straight.history_["loss"], rtol=1e-6)
-    np.testing.assert_allclose(
-        resumed.encode(_patches(toy)), straight.encode(_patches(toy)), rtol=1e-5
-    )
+    straight = _vae(tiny_params, tmp_path / "a").fit(volumes)
+    _vae(tiny_params, tmp_path / "b", n_steps=2).fit(volumes)  # stopped after 2 steps
+    resumed = _vae(tiny_params, tmp_path / "b").fit(volumes)
+    assert resumed.history_ == straight.history_ and len(resumed.history_["loss"]) == 4
+    np.testing.assert_array_equal(resumed.encode(_patches(toy)), straight.encode(_patches(toy)))
     assert (tmp_path / "b" / "training-state.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"seed": 1}, "seed 1"),
+        ({"hidden_channels": 8}, "hidden_channels 8"),
+        ({"latent": "euclidean"}, "latent 'euclidean'"),
+        ({"n_steps": 2}, "training.n_steps 2 is below the saved step 4"),
+    ],
+)
+def test_a_checkpoint_of_another_config_is_refused(tmp_path, toy, tiny_params, changes, named):
+    volumes = _train_volumes(toy)
+    _vae(tiny_params, tmp_path).fit(volumes)
+    with pytest.raises(CheckpointError, match=named):
+        _vae(tiny_params, tmp_path, **changes).fit(volumes)
+
+
+def test_a_checkpoint_of_other_data_channels_is_refused(tmp_path, toy, tiny_params):
+    volumes = _train_volumes(toy)
+    _vae(tiny_params, tmp_path).fit(volumes)
+    with pytest.raises(CheckpointError, match="in_channels 2"):
+        _vae(tiny_params, tmp_path).fit(np.concatenate([volumes, volumes], axis=1))
+
+
+def test_the_segmenters_own_fields_do_not_invalidate_the_vaes_state(tmp_path, toy, tiny_params):
+    from morphospace.hypervae.segmentation import HierarchicalSegmenter
+
+    volumes = _train_volumes(toy)
+    training = {**tiny_params["training"], "checkpoint_dir": str(tmp_path)}
+    params = {**tiny_params, "training": training}
+    first = HierarchicalSegmenter(**params, stride=4).fit(volumes)
+    again = HierarchicalSegmenter(**params, stride=2, n_clusters=(2, 3)).fit(volumes)
+    assert again.history_ == first.history_
+
+
+@pytest.mark.parametrize("curvature", [float("inf"), float("nan")])
+def test_a_non_finite_curvature_is_refused(curvature):
+    with pytest.raises(ConfigError, match="curvature must be > 0 and finite"):
+        registry.create("encoder", "hypervae.poincare_vae", curvature=curvature)
 
 
 def test_wrong_rank_is_refused(tiny_params):

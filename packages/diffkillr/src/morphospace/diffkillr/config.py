@@ -11,6 +11,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from morphospace.core.config import EncoderConfig, EvaluatorConfig, RegistrarConfig
+from morphospace.core.training import TrainingConfig
+
+#: Training defaults of the two networks (batch_size: cells per step).
+InvariantNetTraining = TrainingConfig.with_defaults(
+    "InvariantNetTraining", n_steps=200, batch_size=16
+)
+MappingNetTraining = TrainingConfig.with_defaults("MappingNetTraining", n_steps=300, batch_size=16)
 
 DIFFEOMORPHISM_KINDS = (
     "rotation",
@@ -58,13 +65,11 @@ class DiffeoInvariantNetConfig(_AugmentationFields):
     reconstruction_weight: float = Field(
         0.5, ge=0, description="weight of reconstructing the un-deformed patch"
     )
-    n_steps: int = Field(200, ge=1, description="optimiser steps")
-    batch_size: int = Field(16, ge=2, description="cells per step")
     views: int = Field(4, ge=2, description="augmented views of each cell per step")
-    learning_rate: float = Field(2e-3, gt=0)
-    seed: int = 0
-    checkpoint_dir: str | None = Field(None, description="resume from / save training state here")
-    checkpoint_every: int = Field(100, ge=1)
+    seed: int = Field(0, description="seeds initialisation and the training batches")
+    training: InvariantNetTraining = Field(
+        default_factory=InvariantNetTraining, description="steps, optimiser, checkpoints"
+    )
 
 
 class DiffeoMappingNetConfig(RegistrarConfig):
@@ -104,12 +109,10 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     max_stretch: float = Field(0.25, ge=0, lt=1)
     elastic_magnitude: float = Field(1.5, ge=0)
     elastic_smoothness: float = Field(4.0, gt=0)
-    n_steps: int = Field(300, ge=1)
-    batch_size: int = Field(16, ge=1)
-    learning_rate: float = Field(2e-3, gt=0)
-    seed: int = 0
-    checkpoint_dir: str | None = None
-    checkpoint_every: int = Field(100, ge=1)
+    seed: int = Field(0, description="seeds initialisation and the training pairs")
+    training: MappingNetTraining = Field(
+        default_factory=MappingNetTraining, description="steps, optimiser, checkpoints"
+    )
 
 
 class AnnotatorConfig(EncoderConfig):

@@ -18,18 +18,11 @@ from torch import nn
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
-from morphospace.core.training import SavesModelWeights
+from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array, check_labels
 from morphospace.diffkillr.config import DiffeoInvariantNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
-from morphospace.diffkillr.fitting import (
-    StandardisesPatches,
-    batched,
-    device_of,
-    fit_model,
-    seed_everything,
-    to_tensor,
-)
+from morphospace.diffkillr.network_io import StandardisesPatches, batched, device_of, to_tensor
 
 
 class _ResidualBlock(nn.Module):
@@ -145,7 +138,6 @@ class DiffeoInvariantNet(SavesModelWeights, StandardisesPatches, Encoder):
             y = check_labels(y, len(x), name="y")
             classes = np.unique(y, return_inverse=True)[1]
         c = self.config
-        seed_everything(c.seed)
         self.n_channels_ = int(x.shape[1])
         normalised = self._fit_standardisation(x)
         sampler = DiffeomorphismSampler(
@@ -156,8 +148,10 @@ class DiffeoInvariantNet(SavesModelWeights, StandardisesPatches, Encoder):
             c.elastic_smoothness,
         )
 
-        def loss_fn(model, rng, device):
-            chosen = rng.choice(len(x), size=min(c.batch_size, len(x)), replace=len(x) < 2)
+        def loss_fn(model, step: TrainingStep) -> dict[str, torch.Tensor]:
+            rng, device = step.rng, step.device
+            size = min(c.training.batch_size, len(x))
+            chosen = rng.choice(len(x), size=size, replace=len(x) < 2)
             views = np.repeat(chosen, c.views)
             fields, _ = sampler.sample_fields(len(views), normalised.shape[2:], rng)
             deformed, _ = warp(normalised[views], None, fields)
@@ -169,15 +163,21 @@ class DiffeoInvariantNet(SavesModelWeights, StandardisesPatches, Encoder):
             else:
                 contrastive = triplet_loss(z, labels, c.margin)
             reconstruction = F.mse_loss(recon, to_tensor(normalised[views], device))
-            loss = contrastive + c.reconstruction_weight * reconstruction
-            return loss, {
-                "contrastive": contrastive.item(),
-                "reconstruction": reconstruction.item(),
+            return {
+                "loss": contrastive + c.reconstruction_weight * reconstruction,
+                "contrastive": contrastive,
+                "reconstruction": reconstruction,
             }
 
-        self.model_, self.history_ = fit_model(
-            self._build_model(), loss_fn, c, desc="DiffeoInvariantNet"
+        result = train(
+            self._build_model,
+            loss_fn,
+            c.training,
+            seed=c.seed,
+            params={**c.model_dump(mode="json", exclude={"training"}), "n_channels": x.shape[1]},
+            desc="DiffeoInvariantNet",
         )
+        self.model_, self.history_ = result.model, result.history
         return self
 
     def encode(self, x) -> np.ndarray:

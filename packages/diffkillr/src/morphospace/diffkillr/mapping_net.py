@@ -23,20 +23,13 @@ from torch import nn
 
 from morphospace.core import Deformation, Registrar
 from morphospace.core.errors import InputError
-from morphospace.core.training import SavesModelWeights
+from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array
 from morphospace.diffkillr import prealign as dihedral
 from morphospace.diffkillr import spatial_transform as st
 from morphospace.diffkillr.config import DiffeoMappingNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
-from morphospace.diffkillr.fitting import (
-    StandardisesPatches,
-    batched,
-    device_of,
-    fit_model,
-    seed_everything,
-    to_tensor,
-)
+from morphospace.diffkillr.network_io import StandardisesPatches, batched, device_of, to_tensor
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
@@ -141,7 +134,6 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
         x = self._check_pair_shape(images, "images")
         masks = None if y is None else self._check_masks(y, x)
         c = self.config
-        seed_everything(c.seed)
         self.n_channels_ = int(x.shape[1])
         normalised = self._fit_standardisation(x)
         sampler = DiffeomorphismSampler(
@@ -153,8 +145,9 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
         )
         similarity = F.mse_loss if c.similarity == "mse" else st.ncc_loss
 
-        def loss_fn(model, rng, device):
-            chosen = rng.choice(len(x), size=c.batch_size, replace=True)
+        def loss_fn(model, step: TrainingStep) -> dict[str, torch.Tensor]:
+            rng, device = step.rng, step.device
+            chosen = rng.choice(len(x), size=c.training.batch_size, replace=True)
             fields, _ = sampler.sample_fields(len(chosen), normalised.shape[2:], rng)
             fixed_np, fixed_mask = warp(
                 normalised[chosen], None if masks is None else masks[chosen], fields
@@ -176,7 +169,7 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
                 + c.smoothness_weight * smooth
                 + c.field_weight * supervised
             )
-            logs = {"similarity": sim.item(), "field": supervised.item(), "cycle": cycle.item()}
+            losses = {"similarity": sim, "field": supervised, "cycle": cycle}
             if masks is not None and c.mask_weight > 0:
                 moving_mask = to_tensor(masks[chosen], device)
                 fixed_mask = to_tensor(fixed_mask, device)
@@ -184,12 +177,19 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
                     st.warp(fixed_mask, inverse), moving_mask
                 )
                 loss = loss + c.mask_weight * overlap
-                logs["mask"] = overlap.item()
-            return loss, logs
+                losses["mask"] = overlap
+            return {"loss": loss, **losses}
 
-        self.model_, self.history_ = fit_model(
-            self._build_model(), loss_fn, c, desc="DiffeoMappingNet"
+        params = c.model_dump(mode="json", exclude={"training"})
+        result = train(
+            self._build_model,
+            loss_fn,
+            c.training,
+            seed=c.seed,
+            params={**params, "n_channels": x.shape[1], "masks": masks is not None},
+            desc="DiffeoMappingNet",
         )
+        self.model_, self.history_ = result.model, result.history
         return self
 
     def register(self, moving, fixed, prealign: str | None = None) -> Deformation:

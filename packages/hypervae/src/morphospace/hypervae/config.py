@@ -6,19 +6,24 @@ implementations, so ``morphospace info hypervae.poincare_vae`` never loads torch
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
 from morphospace.core.geometry import EUCLIDEAN, Geometry, poincare
+from morphospace.core.training import TrainingConfig
+
+#: The VAE's training defaults: 300 steps of 32 patches.
+VAETraining = TrainingConfig.with_defaults("VAETraining", n_steps=300, batch_size=32)
 
 
 def _check_curvature(value: float) -> float:
-    if not value > 0:
+    if not (math.isfinite(value) and value > 0):
         raise ValueError(
-            f"curvature must be > 0 (the Poincaré ball of curvature -c has radius 1/sqrt(c)), "
-            f"got {value}; for a flat latent space set latent: euclidean instead"
+            f"curvature must be > 0 and finite (the Poincaré ball of curvature -c has "
+            f"radius 1/sqrt(c)), got {value}; for a flat latent space set latent: euclidean"
         )
     return value
 
@@ -47,12 +52,10 @@ class PoincareVAEConfig(EncoderConfig):
     beta: float = Field(1.0, ge=0, description="weight of the KL term of the ELBO")
     triplet_weight: float = Field(1.0, ge=0, description="weight of the hierarchical triplet loss")
     triplet_margin: float = Field(0.2, ge=0, description="margin of the triplet loss")
-    n_steps: int = Field(300, ge=1, description="optimisation steps")
-    batch_size: int = Field(32, ge=2, description="patches per step")
-    learning_rate: float = Field(2e-3, gt=0)
     seed: int = Field(0, description="seeds patch sampling, initialisation and noise")
-    checkpoint_dir: str | None = Field(None, description="where to save resumable training state")
-    checkpoint_every: int = Field(100, ge=1, description="steps between checkpoints")
+    training: VAETraining = Field(
+        default_factory=VAETraining, description="steps, optimiser, checkpoints (patches per step)"
+    )
 
     @field_validator("curvature")
     @classmethod

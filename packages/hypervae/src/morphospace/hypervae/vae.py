@@ -20,7 +20,7 @@ from torch.nn import functional as F
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
-from morphospace.core.training import SavesModelWeights, TrainingCheckpoints, train_loop
+from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array
 from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import PoincareVAEConfig
@@ -141,63 +141,34 @@ class PoincareVAE(SavesModelWeights, Encoder):
     Config = PoincareVAEConfig
 
     # ------------------------------------------------------------------ training
-    def _build(self, in_channels: int) -> PatchVAE:
-        torch.manual_seed(self.config.seed)
-        return PatchVAE(self.config, in_channels)
-
     def fit(self, x, y=None) -> PoincareVAE:
-        from accelerate import Accelerator
-
         cfg = self.config
         volumes = check_array(x, name="volumes", ndim=5).astype(np.float32, copy=False)
         check_volume_size(volumes.shape[2:], cfg.patch_size, need_negatives=cfg.triplet_weight > 0)
         self.in_channels_ = int(volumes.shape[1])
-        model = self._build(self.in_channels_)
-        optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
-        accelerator = Accelerator()
-        model, optimizer = accelerator.prepare(model, optimizer)
-        checkpoints = TrainingCheckpoints(
-            cfg.checkpoint_dir,
-            {"model": accelerator.unwrap_model(model), "optimizer": optimizer},
-            torch.from_numpy,
-        )
-        start, history = checkpoints.resume()
-        n_triplets = max(cfg.batch_size // 3, 1)
+        n_triplets = max(cfg.training.batch_size // 3, 1)
 
-        def step_fn(step: int) -> dict[str, float]:
-            # seeds derive from (seed, step) so a resumed run repeats the same steps
-            # (and each process of a multi-GPU run draws its own patches)
-            rank = accelerator.process_index
-            rng = np.random.default_rng([cfg.seed, step] + ([rank] if rank else []))
-            torch.manual_seed(cfg.seed * 1_000_003 + step + 7919 * rank)
-            batch = sample_triplets(volumes, cfg.patch_size, n_triplets, rng)
-            anchors, positives, negatives = (
-                torch.from_numpy(b).to(accelerator.device) for b in batch
-            )
-            model.train()
-            losses = model(anchors, positives, negatives)  # through DDP when distributed
-            optimizer.zero_grad()
-            accelerator.backward(losses["loss"])
-            optimizer.step()
-            return {k: float(v.detach()) for k, v in losses.items()}
+        def loss_fn(model, step: TrainingStep) -> dict[str, torch.Tensor]:
+            batch = sample_triplets(volumes, cfg.patch_size, n_triplets, step.rng)
+            return model(*(torch.from_numpy(b).to(step.device) for b in batch))
 
-        history = train_loop(
-            step_fn,
-            cfg.n_steps,
-            start_step=start,
-            history=history,
-            checkpoint_every=cfg.checkpoint_every,
-            on_checkpoint=checkpoints.save if accelerator.is_main_process else None,
+        # what the training state depends on: the VAE's fields (not the segmenter's)
+        fields = set(PoincareVAEConfig.model_fields) - {"training"}
+        params = {**cfg.model_dump(mode="json", include=fields), "in_channels": self.in_channels_}
+        result = train(
+            self._build_model,
+            loss_fn,
+            cfg.training,
+            seed=cfg.seed,
+            params=params,
             desc=f"{self.name} training",
         )
-        self.model_ = accelerator.unwrap_model(model).eval()
-        self.device_ = accelerator.device
-        self.history_ = history
+        self.model_, self.history_ = result.model, result.history
         return self
 
     # ------------------------------------------------------------------ inference
     def _device(self) -> torch.device:
-        return getattr(self, "device_", None) or next(self.model_.parameters()).device
+        return next(self.model_.parameters()).device
 
     @torch.no_grad()
     def embed_patches(self, patches: torch.Tensor) -> torch.Tensor:
