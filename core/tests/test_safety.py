@@ -98,11 +98,10 @@ def test_a_traversing_key_added_never_touches_the_victim(tmp_path):
 # ------------------------------------------------------------------ 2. no data loss
 def test_a_directory_created_during_the_run_is_never_replaced(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(OutputExistsError, match="appeared while"):
-        with atomic_directory(out) as tmp:
-            (tmp / "result.txt").write_text("new")
-            out.mkdir()
-            (out / "mine.txt").write_text("the user's")
+    with pytest.raises(OutputExistsError, match="appeared while"), atomic_directory(out) as tmp:
+        (tmp / "result.txt").write_text("new")
+        out.mkdir()
+        (out / "mine.txt").write_text("the user's")
     assert (out / "mine.txt").read_text() == "the user's"
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no partial left behind
@@ -110,11 +109,10 @@ def test_a_directory_created_during_the_run_is_never_replaced(tmp_path):
 
 def test_two_runs_into_one_out_cannot_both_succeed(tmp_path):
     out = tmp_path / "out"
-    with pytest.raises(OutputExistsError):
-        with atomic_directory(out) as first:
-            (first / "a.txt").write_text("first")
-            with atomic_directory(out) as second:
-                (second / "b.txt").write_text("second")
+    with pytest.raises(OutputExistsError), atomic_directory(out) as first:
+        (first / "a.txt").write_text("first")
+        with atomic_directory(out) as second:
+            (second / "b.txt").write_text("second")
     assert sorted(p.name for p in out.iterdir()) == [OUTPUT_MARKER, "b.txt"]
 
 
@@ -122,9 +120,11 @@ def test_overwrite_refuses_a_directory_morphospace_did_not_write(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "thesis.tex").write_text("years of work")
-    with pytest.raises(OutputExistsError, match="not written by morphospace"):
-        with atomic_directory(home, overwrite=True) as tmp:
-            (tmp / "x").write_text("x")
+    with (
+        pytest.raises(OutputExistsError, match="not written by morphospace"),
+        atomic_directory(home, overwrite=True) as tmp,
+    ):
+        (tmp / "x").write_text("x")
     assert (home / "thesis.tex").read_text() == "years of work"
 
 
@@ -146,9 +146,11 @@ def test_overwrite_onto_a_read_only_output_is_refused_before_any_work(tmp_path):
         (tmp / "sub" / "old.txt").write_text("old")
     (out / "sub").chmod(0o555)
     try:
-        with pytest.raises(OutputExistsError, match="read-only"):
-            with atomic_directory(out, overwrite=True) as tmp:
-                raise AssertionError("the block must not run")
+        with (
+            pytest.raises(OutputExistsError, match="read-only"),
+            atomic_directory(out, overwrite=True),
+        ):
+            raise AssertionError("the block must not run")
         assert (out / "sub" / "old.txt").exists()
         assert [p.name for p in tmp_path.iterdir()] == ["out"]
     finally:
@@ -168,8 +170,12 @@ def test_overwrite_of_a_read_only_output_removes_the_old_copy(tmp_path):
 
 
 def test_stale_partial_directories_of_dead_runs_are_cleaned(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     pid = int(dead.stdout)
     stale = tmp_path / f".out.{pid}.abcd.partial"
     stale.mkdir()
@@ -324,7 +330,7 @@ def test_duplicate_json_keys_are_an_error_naming_key_and_line(tmp_path):
 
 def test_an_alias_bomb_gives_a_short_error(tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
     path = tmp_path / "bomb.yaml"
     path.write_text(
         "dataset: {name: example.blobs}\nsteps:\n  - component: example.random_projection\n"
@@ -461,4 +467,3 @@ def test_a_killed_run_leaves_a_partial_that_the_next_run_cleans(tmp_path):
     time.sleep(0.1)
     run(BLOBS, tmp_path / "out", report=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.yaml"]
-

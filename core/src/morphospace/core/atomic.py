@@ -93,7 +93,7 @@ def _alive(pid: int) -> bool:
 def _remove_tree(directory: Path) -> None:
     """Delete a directory we wrote, read-only files and folders included."""
 
-    def make_writable_and_retry(function, path, _exc):  # noqa: ANN001 - shutil's protocol
+    def make_writable_and_retry(function, path, _exc):
         parent = os.path.dirname(path)
         os.chmod(parent, os.stat(parent).st_mode | stat.S_IWUSR | stat.S_IXUSR)
         with contextlib.suppress(FileNotFoundError):

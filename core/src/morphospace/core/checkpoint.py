@@ -145,8 +145,9 @@ def _listed_path(directory: Path, name: str) -> Path:
 def verify_files(directory: Path, files: dict[str, str]) -> None:
     """Check that the checkpoint holds exactly the listed files, each with its SHA-256.
 
-    Every file but ``config.json`` (and the output marker, never read) must be listed and match, so a checkpoint cannot
-    add, drop or swap state; links are refused (they could point anywhere).
+    Every file but ``config.json`` (and the output marker, never read) must be listed
+    and match, so a checkpoint cannot add, drop or swap state; links are refused
+    (they could point anywhere).
     """
     listed = {_listed_path(directory, name): digest for name, digest in files.items()}
     present = set()

@@ -1,8 +1,10 @@
 """The pipeline document: which dataset, which components, which keys they read and write.
 
 Each step names a component by registry name with its params and the AnnData keys it
-reads and writes, as scanpy functions do (``use_rep``, ``labels``, ``key_added``, ...),
-so one runner serves all five kinds of component::
+reads and writes, as scanpy functions do (``use_rep``, ``labels``, ``key_added``, ...).
+Which keys a step takes depends on its kind (the component's); each kind's step model
+lives in :mod:`morphospace.core.pipeline.steps`. A step may say its ``kind``; when it
+does not, the installed component's kind is filled in before validation::
 
     name: breast-cancer-nca
     seed: 0
@@ -16,41 +18,15 @@ so one runner serves all five kinds of component::
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pydantic
 import yaml
 
 from morphospace.core.config import Seed
-from morphospace.core.errors import PipelineError, cap_message, short_repr
-
-#: Which step fields each kind of component reads; the rest must stay unset.
-STEP_FIELDS = {
-    "encoder": {"use_rep", "labels", "fit_on", "fit"},
-    "clusterer": {"use_rep"},
-    "evaluator": {"inputs", "where"},
-    "registrar": {"moving", "fixed", "moving_labels", "fit"},
-    "translator": {"images", "conditions", "target", "fit"},
-}
-_KIND_FIELDS = set().union(*STEP_FIELDS.values())
-
-#: A name that becomes a file or folder name inside the output directory.
-SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-
-
-def _safe_name(value: str) -> str:
-    if not SAFE_NAME.fullmatch(value) or ".." in value:
-        raise ValueError(
-            "must be a plain name (letters, digits, '_', '-', '.'; starting with a letter or "
-            f"digit; no '..'; at most 100 characters), found {short_repr(value)}: it names a "
-            "folder inside the output directory"
-        )
-    return value
-
-
-SafeName = Annotated[str, pydantic.AfterValidator(_safe_name)]
+from morphospace.core.errors import MorphospaceError, PipelineError, cap_message
+from morphospace.core.pipeline.steps import ADAPTERS, Step
 
 
 class _Strict(pydantic.BaseModel):
@@ -73,35 +49,6 @@ class DatasetRef(_Strict):
         return self
 
 
-class Step(_Strict):
-    """One component run on the AnnData, with the keys it reads and writes."""
-
-    component: str
-    params: dict[str, Any] = {}
-    key_added: SafeName | None = None
-    save: bool = pydantic.Field(True, description="save the fitted component with the run")
-    # encoders
-    use_rep: str | None = None
-    labels: str | None = None
-    fit_on: str | None = None
-    fit: bool | None = None
-    # evaluators
-    inputs: dict[str, str] | None = None
-    where: str | None = None
-    # registrars
-    moving: str | None = None
-    fixed: str | None = None
-    moving_labels: str | None = None
-    # translators
-    images: str | None = None
-    conditions: str | None = None
-    target: str | None = None
-
-    def set_fields(self) -> set[str]:
-        """Kind-specific fields this step sets."""
-        return {f for f in _KIND_FIELDS if getattr(self, f) is not None}
-
-
 class ReportOptions(_Strict):
     color_by: list[str] = pydantic.Field(
         [], description="obs columns to colour embeddings by, besides labels and clusters"
@@ -121,27 +68,67 @@ class Pipeline(_Strict):
     versions: dict[str, str] = {}
 
 
-def _format_errors(exc: pydantic.ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "document"
-        lines.append(f"{where}: {err['msg']}")
-    return "; ".join(lines)
+def _step_label(data: Any, index: Any) -> str:
+    try:
+        component = data["steps"][index]["component"]
+    except (KeyError, IndexError, TypeError):
+        component = "?"
+    return f"step {int(index) + 1} ({component})"
 
 
-def parse_pipeline(data: Any, source: str = "pipeline") -> Pipeline:
-    """Validate a pipeline given as a mapping."""
+def _format_error(err: dict[str, Any], data: Any) -> str:
+    """One validation error in words; errors inside a step name the step and its kind."""
+    loc = list(err["loc"])
+    if len(loc) >= 3 and loc[0] == "steps" and isinstance(loc[1], int) and loc[2] in ADAPTERS:
+        label, kind, rest = _step_label(data, loc[1]), loc[2], loc[3:]
+        model = ADAPTERS[kind].model
+        article = "an" if kind[0] in "aeiou" else "a"
+        if err["type"] == "extra_forbidden" and rest:
+            return (
+                f"{label}: {article} {kind} step does not take {rest[0]!r}; it takes "
+                f"{', '.join(model.kind_fields())}"
+            )
+        if err["type"] == "missing" and rest:
+            return f"{label}: {article} {kind} step needs {rest[0]!r}"
+        where = ".".join(str(p) for p in rest) or "step"
+        return f"{label}: {where}: {err['msg']}"
+    where = ".".join(str(p) for p in loc) or "document"
+    return f"{where}: {err['msg']}"
+
+
+def _fill_kinds(data: dict, registry: Any) -> dict:
+    """A copy of ``data`` whose steps all say their ``kind``, looked up in the registry."""
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return data
+    filled = []
+    for index, step in enumerate(steps):
+        if isinstance(step, dict) and "kind" not in step and isinstance(step.get("component"), str):
+            if registry is None:
+                from morphospace.core.registry import default_registry
+
+                registry = default_registry()
+            try:
+                step = {"kind": registry.info(step["component"]).kind, **step}
+            except MorphospaceError as exc:
+                raise PipelineError(f"{_step_label(data, index)}: {exc}") from None
+        filled.append(step)
+    return {**data, "steps": filled}
+
+
+def parse_pipeline(data: Any, source: str = "pipeline", registry: Any = None) -> Pipeline:
+    """Validate a pipeline given as a mapping (step kinds looked up in ``registry``)."""
     if not isinstance(data, dict):
         raise PipelineError(
             f"{source}: a pipeline must be a mapping with 'dataset' and 'steps', "
             f"found {type(data).__name__}"
         )
+    data = _fill_kinds(data, registry)
     try:
         return Pipeline.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise PipelineError(
-            cap_message(f"{source} is not a valid pipeline: {_format_errors(exc)}")
-        ) from None
+        problems = "; ".join(_format_error(err, data) for err in exc.errors())
+        raise PipelineError(cap_message(f"{source} is not a valid pipeline: {problems}")) from None
 
 
 #: Limits that keep a small hostile document small once loaded.
@@ -293,12 +280,12 @@ def read_document(text: str, label: str) -> Any:
     return data
 
 
-def load_pipeline(source: str | Path | dict) -> Pipeline:
+def load_pipeline(source: str | Path | dict, registry: Any = None) -> Pipeline:
     """Read a pipeline from a YAML/JSON file, a registered example name, or a mapping."""
     if isinstance(source, Pipeline):
         return source
     if isinstance(source, dict):
-        return parse_pipeline(source)
+        return parse_pipeline(source, registry=registry)
     path = Path(source)
     if path.is_dir():
         raise PipelineError(f"{path} is a directory; give the pipeline's YAML or JSON file")
@@ -316,13 +303,13 @@ def load_pipeline(source: str | Path | dict) -> Pipeline:
         from morphospace.core.registry import default_registry
 
         try:
-            info = default_registry().pipeline_info(str(source))
+            info = (registry or default_registry()).pipeline_info(str(source))
         except KeyError as exc:
             raise PipelineError(
                 f"{source!r} is neither a pipeline file nor an installed example pipeline: {exc}"
             ) from None
         text, label = info.read_text(), f"example pipeline {info.name}"
-    return parse_pipeline(read_document(text, label), label)
+    return parse_pipeline(read_document(text, label), label, registry)
 
 
 def dump_pipeline(pipeline: Pipeline) -> str:

@@ -1,0 +1,40 @@
+"""Translator steps: turn every image into its look under a ``target`` condition."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from morphospace.core.pipeline.steps.base import PlannedStep, StepAdapter, StepModel
+
+
+class TranslatorStep(StepModel):
+    kind: Literal["translator"] = "translator"
+    images: str
+    conditions: str
+    target: str | int
+    fit: bool = True
+
+
+class TranslatorAdapter(StepAdapter):
+    kind = "translator"
+    model = TranslatorStep
+
+    def reads(self, item: PlannedStep) -> dict[str, str]:
+        return {item.step.images: "obsm", item.step.conditions: "obs"}
+
+    def writes(self, item: PlannedStep) -> dict[str, str]:
+        return {item.key: "obsm"}
+
+    def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
+        from morphospace.core import tl
+
+        step = item.step
+        tl.translate(
+            adata,
+            component,
+            images=step.images,
+            conditions=step.conditions,
+            target=step.target,
+            fit=step.fit,
+            key_added=item.key,
+        )
