@@ -51,3 +51,22 @@ def test_listing_and_validating_everything_imports_nothing_heavy():
     )
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
     assert not loaded & HEAVY, sorted(loaded & HEAVY)
+
+
+@pytest.mark.parametrize("folder", ["../../victim", "/tmp/elsewhere"])
+def test_a_pipeline_cannot_send_training_state_outside_the_given_folders(folder):
+    """A torch step's checkpoint_dir in a pipeline file is a plain name under --checkpoints."""
+    from morphospace.core.errors import PipelineError
+
+    document = {
+        "dataset": {"name": "hypervae.toy_hierarchy"},
+        "steps": [
+            {
+                "component": "hypervae.poincare_vae",
+                "params": {"training": {"checkpoint_dir": folder}},
+                "use_rep": "volume",
+            }
+        ],
+    }
+    with pytest.raises(PipelineError, match="training.checkpoint_dir must be a plain name"):
+        plan(document)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pydantic
 import pytest
 import yaml
 
@@ -31,6 +32,8 @@ from morphospace.core.errors import (
     PipelineError,
 )
 from morphospace.core.pipeline import load_pipeline, plan, run
+from morphospace.core.pipeline.paths import check_directory_names, place_directories
+from morphospace.core.training.config import TrainingConfig
 
 BLOBS = {
     "name": "blobs",
@@ -467,3 +470,24 @@ def test_a_killed_run_leaves_a_partial_that_the_next_run_cleans(tmp_path):
     time.sleep(0.1)
     run(BLOBS, tmp_path / "out", report=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.yaml"]
+
+
+# ------------------------------------------------------------------ 1. folders in params
+class _Trained(pydantic.BaseModel):
+    training: TrainingConfig = TrainingConfig()
+
+
+def test_a_pipeline_may_not_name_a_training_folder_outside_the_given_root(tmp_path):
+    config = _Trained(training=TrainingConfig(checkpoint_dir="../../victim"))
+    with pytest.raises(PipelineError, match=r"params.training.checkpoint_dir must be a plain name"):
+        check_directory_names(config, "step 1 (x)")
+    with pytest.raises(PipelineError, match="pass --checkpoints DIR"):
+        place_directories(_Trained(training=TrainingConfig(checkpoint_dir="vae")), None, "step 1")
+
+
+def test_a_training_folder_of_a_pipeline_goes_under_the_given_root(tmp_path):
+    config = _Trained(training=TrainingConfig(checkpoint_dir="vae", n_steps=7))
+    placed = place_directories(config, tmp_path / "ckpt", "step 1")
+    assert placed.training.checkpoint_dir == str(tmp_path / "ckpt" / "vae")
+    assert placed.training.n_steps == 7
+    assert config.training.checkpoint_dir == "vae"  # the resolved pipeline keeps the name

@@ -231,11 +231,17 @@ def validate(pipeline: str) -> None:
 @click.argument("pipeline")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
-def run(pipeline: str, out: Path, overwrite: bool) -> None:
+@click.option(
+    "--checkpoints",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for resumable training state (a step's training.checkpoint_dir goes under it).",
+)
+def run(pipeline: str, out: Path, overwrite: bool, checkpoints: Path | None) -> None:
     """Run a pipeline (a YAML/JSON file or an example name) into OUT."""
     from morphospace.core.pipeline import run as run_pipeline
 
-    result = run_pipeline(pipeline, out, overwrite=overwrite)
+    result = run_pipeline(pipeline, out, overwrite=overwrite, checkpoints=checkpoints)
     _print_metrics(result.metrics)
     click.echo(f"results in {result.out} (report: {result.out / 'report.html'})")
 

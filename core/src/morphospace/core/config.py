@@ -20,6 +20,11 @@ import pydantic
 from morphospace.core.errors import ConfigError, cap_message, short_repr
 from morphospace.core.geometry import EUCLIDEAN, Geometry
 
+#: ``json_schema_extra`` of a field that names a folder the component writes to (e.g.
+#: training state): a pipeline may set it only to a plain name, placed under a folder
+#: the user gives (see :mod:`morphospace.core.pipeline.paths`).
+DIRECTORY = {"morphospace_path": "directory"}
+
 #: A seed numpy and torch both accept: 0 <= seed < 2**32.
 Seed = Annotated[int, pydantic.Field(ge=0, le=2**32 - 1)]
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from morphospace.core.atomic import atomic_directory
 from morphospace.core.errors import MorphospaceError, PipelineError
+from morphospace.core.pipeline.paths import check_directory_names, place_directories
 from morphospace.core.pipeline.schema import Pipeline, dump_pipeline, load_pipeline
 from morphospace.core.pipeline.steps import ADAPTERS, PlanContext, PlannedStep
 from morphospace.core.registry import Registry, default_registry
@@ -75,6 +76,7 @@ def plan(
                 "give each step its own key_added"
             )
         keys[key] = index
+        check_directory_names(config, label)
         item = PlannedStep(index, step, info, config, key, ADAPTERS[info.kind])
         item.adapter.check_plan(item, context)
         planned.append(item)
@@ -136,12 +138,19 @@ def run(
     overwrite: bool = False,
     registry: Registry | None = None,
     report: bool = True,
+    checkpoints: str | Path | None = None,
 ) -> RunResult:
-    """Run ``pipeline`` and write its results to ``out`` (all or nothing)."""
+    """Run ``pipeline`` and write its results to ``out`` (all or nothing).
+
+    ``checkpoints`` is the folder under which steps may keep resumable training state
+    (a step's ``training.checkpoint_dir`` names a subfolder of it).
+    """
     registry = registry or default_registry()
     pipeline = load_pipeline(pipeline, registry)
     planned = plan(pipeline, registry)
     resolved = resolve(pipeline, planned)
+    root = None if checkpoints is None else Path(checkpoints)
+    configs = [place_directories(item.config, root, item.label) for item in planned]
     for name, version in pipeline.versions.items():
         if resolved.versions.get(name, version) != version:
             logger.warning(
@@ -158,9 +167,9 @@ def run(
         check_keys(planned, adata)
         metrics: dict[str, dict[str, Any]] = {}
         components: dict[str, Any] = {}
-        for item in planned:
+        for item, config in zip(planned, configs, strict=True):
             logger.info("%s -> %s", item.label, item.key)
-            component = registry.get_class(item.info.name)(item.config)
+            component = registry.get_class(item.info.name)(config)
             try:
                 step_metrics = item.adapter.run(item, adata, component)
             except MorphospaceError as exc:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 import pydantic
 from pydantic import Field
 
+from morphospace.core.config import DIRECTORY
+
 #: Fields that may differ between a run and the training state it resumes from.
 RESUMABLE_CHANGES = ("checkpoint_dir", "checkpoint_every")
 
@@ -46,7 +48,9 @@ class TrainingConfig(pydantic.BaseModel):
         None, gt=0, lt=1, description="keep an EMA of the weights with this decay (None: off)"
     )
     checkpoint_dir: str | None = Field(
-        None, description="save resumable training state here and resume from it"
+        None,
+        description="save resumable training state here and resume from it",
+        json_schema_extra=DIRECTORY,
     )
     checkpoint_every: int = Field(100, ge=1, description="steps between checkpoints")
 
