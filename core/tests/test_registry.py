@@ -367,3 +367,14 @@ def test_plugin_name_clash_fix_is_to_uninstall_one(fake_plugins):
     fake_plugins.add_good("fake-two", "ball", "fake_two")
     clashing = [p for p in fake_plugins.registry().plugins() if not p.ok]
     assert [p.fix for p in clashing] == ["pip uninstall fake-two (or fake-one)"]
+
+
+def test_pipeline_requires_given_as_one_string_is_refused(fake_plugins):
+    source = PLUGIN_HEADER + (
+        "@hookimpl\ndef morphospace_pipelines():\n"
+        "    return [PipelineSpec('p', 'fake_req:p.yaml', requires='dmlcluster')]\n"
+    )
+    fake_plugins.add("fake-req", "req", "fake_req", source)
+    (plugin,) = fake_plugins.registry().plugins()
+    assert plugin.status == "broken"
+    assert plugin.reason == "pipeline 'p': requires must be a tuple of plugin names"

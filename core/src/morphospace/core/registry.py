@@ -608,6 +608,9 @@ def _check_specs(components: list, datasets: list, pipelines: list) -> str:
         for target in (spec.target, spec.config or ":"):
             if ":" not in target:
                 return f"component {spec.name!r}: {target!r} is not 'module:attr'"
+    for spec in pipelines:
+        if isinstance(spec.requires, str) or not all(isinstance(r, str) for r in spec.requires):
+            return f"pipeline {spec.name!r}: requires must be a tuple of plugin names"
     names = [c.name for c in components]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
