@@ -376,6 +376,11 @@ def test_a_negative_seed_fails_validate():
         plan(document)
 
 
+def test_a_negative_component_seed_is_a_config_error():
+    with pytest.raises(ConfigError, match="seed"):
+        registry.create("encoder", "example.random_projection", seed=-1)
+
+
 def test_nan_is_reported_at_its_anndata_row(tmp_path):
     from morphospace.core import tl
 

@@ -6,13 +6,14 @@ from morphospace.core.config import (
     ClustererConfig,
     EncoderConfig,
     EvaluatorConfig,
+    Seed,
     TranslatorConfig,
 )
 
 
 class RandomProjectionConfig(EncoderConfig):
     n_components: int = Field(2, ge=1, description="output dimension")
-    seed: int = Field(0, description="seed of the projection matrix")
+    seed: Seed = Field(0, description="seed of the projection matrix")
 
 
 class QuantileBinsConfig(ClustererConfig):

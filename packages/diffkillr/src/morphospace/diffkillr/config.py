@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from morphospace.core.config import EncoderConfig, EvaluatorConfig, RegistrarConfig
+from morphospace.core.config import EncoderConfig, EvaluatorConfig, RegistrarConfig, Seed
 from morphospace.core.training import TrainingConfig
 
 #: Training defaults of the two networks (batch_size: cells per step).
@@ -66,7 +66,7 @@ class DiffeoInvariantNetConfig(_AugmentationFields):
         0.5, ge=0, description="weight of reconstructing the un-deformed patch"
     )
     views: int = Field(4, ge=2, description="augmented views of each cell per step")
-    seed: int = Field(0, description="seeds initialisation and the training batches")
+    seed: Seed = Field(0, description="seeds initialisation and the training batches")
     training: InvariantNetTraining = Field(
         default_factory=InvariantNetTraining, description="steps, optimiser, checkpoints"
     )
@@ -109,7 +109,7 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     max_stretch: float = Field(0.25, ge=0, lt=1)
     elastic_magnitude: float = Field(1.5, ge=0)
     elastic_smoothness: float = Field(4.0, gt=0)
-    seed: int = Field(0, description="seeds initialisation and the training pairs")
+    seed: Seed = Field(0, description="seeds initialisation and the training pairs")
     training: MappingNetTraining = Field(
         default_factory=MappingNetTraining, description="steps, optimiser, checkpoints"
     )
@@ -145,7 +145,7 @@ class AnnotatorConfig(EncoderConfig):
     )
     invariant_net: dict[str, Any] = Field({}, description="DiffeoInvariantNet params")
     mapping_net: dict[str, Any] = Field({}, description="DiffeoMappingNet params")
-    seed: int = 0
+    seed: Seed = 0
 
     @field_validator("invariant_net")
     @classmethod

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
+from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig, Seed
 
 
 # ---------------------------------------------------------------------- encoders
@@ -25,7 +25,7 @@ class PreprocessingConfig(EncoderConfig):
         description="keep at most this many principal components after scaling "
         "(fewer if the data has fewer features); None skips PCA",
     )
-    seed: int = Field(0, description="random seed")
+    seed: Seed = Field(0, description="random seed")
 
 
 class PCAConfig(EncoderConfig):
@@ -115,13 +115,13 @@ class LeidenConfig(ClustererConfig):
     n_iterations: int = Field(
         -1, description="Leiden passes; negative runs until the partition is stable"
     )
-    seed: int = Field(0, description="random seed")
+    seed: Seed = Field(0, description="random seed")
 
 
 class KMeansConfig(ClustererConfig):
     n_clusters: int = Field(8, ge=1, description="number of clusters")
     n_init: int = Field(10, ge=1, description="restarts; the best inertia is kept")
-    seed: int = Field(0, description="random seed")
+    seed: Seed = Field(0, description="random seed")
 
 
 # ---------------------------------------------------------------------- evaluators

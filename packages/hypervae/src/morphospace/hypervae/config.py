@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig
+from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig, Seed
 from morphospace.core.geometry import EUCLIDEAN, Geometry, poincare
 from morphospace.core.training import TrainingConfig
 
@@ -52,7 +52,7 @@ class PoincareVAEConfig(EncoderConfig):
     beta: float = Field(1.0, ge=0, description="weight of the KL term of the ELBO")
     triplet_weight: float = Field(1.0, ge=0, description="weight of the hierarchical triplet loss")
     triplet_margin: float = Field(0.2, ge=0, description="margin of the triplet loss")
-    seed: int = Field(0, description="seeds patch sampling, initialisation and noise")
+    seed: Seed = Field(0, description="seeds patch sampling, initialisation and noise")
     training: VAETraining = Field(
         default_factory=VAETraining, description="steps, optimiser, checkpoints (patches per step)"
     )
@@ -140,7 +140,7 @@ class PoincareKMeansConfig(ClustererConfig):
     n_init: int = Field(4, ge=1, description="k-means++ initialisations; the best is kept")
     max_iter: int = Field(50, ge=1, description="Lloyd iterations per initialisation")
     tol: float = Field(1e-5, ge=0, description="stop when no centroid moves further (geodesic)")
-    seed: int = Field(0)
+    seed: Seed = Field(0)
 
 
 class DiceConfig(EvaluatorConfig):
