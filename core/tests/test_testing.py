@@ -243,9 +243,9 @@ def test_each_kind_gets_its_own_checks():
     assert "config_rejects_wrong_type" not in names["clusterer"]
 
 
-def test_a_plugin_name_expands_to_its_components_not_given_as_cases():
+def test_a_plugin_name_expands_to_its_components_once_each_given_cases_first():
     given = ComponentCase("example.mean_shift", params={"per_pixel": False})
-    cases = expand([given, "example"])
+    cases = expand(["example", given, "example", "example.rand_index"])
     assert [c.name for c in cases] == [
         "example.mean_shift",
         "example.quantile_bins",

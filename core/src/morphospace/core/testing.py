@@ -18,7 +18,8 @@ one pytest test per component and check::
 A case's ``data`` is a function returning the inputs its kind needs, by name:
 
 ========== ===============================================================
-encoder    ``x`` (features, images or volumes), ``y`` if it learns labels
+encoder    ``x`` (features, images or volumes), ``y`` if it learns labels,
+           ``x_encode`` if ``encode`` takes other inputs than ``fit`` (patches)
 clusterer  ``z`` (N, d), ``geometry`` (default: Euclidean)
 registrar  ``images`` for ``fit`` (``y`` optional), ``moving`` and ``fixed``
 translator ``images`` (N, C, H, W) and ``conditions`` (N,)
@@ -235,7 +236,7 @@ def _output(component: Any, data: Mapping[str, Any]) -> Any:
     """What a (fitted) component produces from the case's data, as arrays or numbers."""
     kind = component.kind
     if kind == "encoder":
-        return np.asarray(component.encode(data["x"]))
+        return np.asarray(component.encode(_encode_input(data)))
     if kind == "clusterer":
         return np.asarray(component.fit_predict(data["z"], geometry=_geometry(data)))
     if kind == "registrar":
@@ -246,6 +247,10 @@ def _output(component: Any, data: Mapping[str, Any]) -> Any:
             for target in np.unique(data["conditions"])
         }
     return {name: float(m.value) for name, m in component.evaluate(**data).items()}
+
+
+def _encode_input(data: Mapping[str, Any]) -> Any:
+    return data.get("x_encode", data["x"])
 
 
 def _geometry(data: Mapping[str, Any]) -> Geometry:
@@ -470,7 +475,8 @@ def _bad_input_calls(case: ComponentCase, how: str) -> Iterator[tuple[str, Calla
 
     if kind == "encoder":
         yield "fit(x)", lambda: _fit(case.create(), with_bad("x", "y"))
-        yield "encode(x) after fit", lambda: case.fitted().encode(with_bad("x")["x"])
+        key = "x_encode" if "x_encode" in data else "x"
+        yield "encode(x) after fit", lambda: case.fitted().encode(with_bad(key)[key])
     elif kind == "clusterer":
         yield "fit_predict(z)", lambda: _output(case.create(), with_bad("z"))
     elif kind == "registrar":
@@ -566,7 +572,7 @@ def check_no_namespace_init(case: ComponentCase) -> None:
 def check_encoder_output(case: ComponentCase) -> None:
     """``encode`` returns ``(N, d)`` finite vectors in the declared geometry."""
     component = case.fitted()
-    x = case.inputs()["x"]
+    x = _encode_input(case.inputs())
     z = np.asarray(component.encode(x))
     if getattr(component.config, "output_kind", "embedding") != "embedding":
         assert z.shape[0] == len(x), f"{case.name}: {z.shape[0]} outputs for {len(x)} inputs"
@@ -743,26 +749,24 @@ def checks(case: ComponentCase) -> Iterator[Check]:
 
 # ---------------------------------------------------------------------- entry points
 def expand(components: Iterable[ComponentCase | str | type]) -> list[ComponentCase]:
-    """Cases for ``components``: a case as given; a plugin name -> each of its components
-    not given as a case; a component name or class -> a case with default data."""
+    """One case per component: a case as given; a plugin name -> all its components; a
+    component name or class -> a case with default data. A given case wins over a default."""
     from morphospace.core import registry
 
     items = list(components)
-    given = {c.name for c in items if isinstance(c, ComponentCase)}
+    given = {c.name: c for c in items if isinstance(c, ComponentCase)}
     plugins = {p.name for p in registry.plugins() if p.ok}
-    cases = []
+    cases: dict[str, ComponentCase] = {}
     for item in items:
         if isinstance(item, ComponentCase):
-            cases.append(item)
+            found = [item]
         elif isinstance(item, str) and item in plugins:
-            cases += [
-                ComponentCase(c.name)
-                for c in registry.list()
-                if c.plugin.name == item and c.name not in given
-            ]
+            found = [ComponentCase(c.name) for c in registry.list() if c.plugin.name == item]
         else:
-            cases.append(ComponentCase(item))
-    return cases
+            found = [ComponentCase(item)]
+        for case in found:
+            cases.setdefault(case.name, given.get(case.name, case))
+    return list(cases.values())
 
 
 def parametrize_with_checks(components: Iterable[ComponentCase | str | type]) -> Any:
