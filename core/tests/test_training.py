@@ -220,6 +220,12 @@ def test_resume_under_another_config_is_refused_naming_the_fields(tmp_path, chan
     assert named in str(error.value)
 
 
+def test_a_state_that_records_no_config_is_refused(tmp_path):
+    save_training_state(tmp_path, 4, {"model": Counter().state_dict()})  # as 0.1 wrote it
+    with pytest.raises(CheckpointError, match="does not record the config"):
+        TrainingCheckpoints(tmp_path, {"model": Counter()}, config=_record()).resume()
+
+
 def test_more_steps_under_a_constant_schedule_continue_training(tmp_path):
     _saved_at_step_4(tmp_path)
     config = _record(**{"training.n_steps": 10})

@@ -306,6 +306,12 @@ class TrainingCheckpoints:
         if saved is None:
             return 0, {}
         step, state, history, config = saved
+        if not config and self.config:
+            raise CheckpointError(
+                f"the training state in {self.directory} does not record the config that "
+                "wrote it (an older morphospace), so resuming it cannot be checked; use "
+                "another checkpoint_dir or delete this one"
+            )
         differences = config_differences(config, self.config, step)
         if differences:
             raise CheckpointError(
