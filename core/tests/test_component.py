@@ -117,3 +117,26 @@ def test_save_refuses_to_overwrite_and_failed_save_leaves_nothing(blobs, tmp_pat
     with pytest.raises(OSError, match="disk full"):
         encoder.save(tmp_path / "other")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
+
+
+def test_a_component_known_only_to_a_custom_registry_saves_under_its_name(fake_plugins, tmp_path):
+    fake_plugins.add_good()
+    custom = fake_plugins.registry()
+    encoder = custom.create("encoder", "ball.hyper").fit(np.ones((4, 3)))
+    assert encoder.name == "ball.hyper"
+    encoder.save(tmp_path / "enc")
+    record = json.loads((tmp_path / "enc" / "config.json").read_text())
+    assert record["component"] == "ball.hyper"
+    assert record["plugin_version"] == "0.1"
+
+
+def test_creating_a_component_runs_no_plugin_discovery(monkeypatch):
+    from morphospace.core import registry as registry_module
+    from morphospace_example.random_projection import RandomProjection
+
+    def fail(*args, **kwargs):
+        raise AssertionError("Component.__init__ ran plugin discovery")
+
+    registry_module.reset()
+    monkeypatch.setattr(registry_module.Registry, "_discover", fail)
+    assert RandomProjection(n_components=3).config.n_components == 3

@@ -42,13 +42,12 @@ def file_sha256(path: Path) -> str:
 
 def save_component(component: Component, directory: str | Path, overwrite: bool = False) -> Path:
     from morphospace.core import __version__
-    from morphospace.core.registry import default_registry
 
     directory = Path(directory)
     cls = type(component)
-    registry = default_registry()
-    name = registry.name_of(cls)
-    plugin_version = registry.info(name).plugin.version if name else None
+    registration = component.registration
+    name = registration.name if registration is not None else None
+    plugin_version = registration.plugin.version if registration is not None else None
     with atomic_directory(directory, overwrite=overwrite) as tmp:
         component._save_state(tmp)
         _normalise_permissions(tmp)

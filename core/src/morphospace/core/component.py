@@ -42,17 +42,27 @@ class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract method
 
     @classmethod
     def display_name(cls) -> str:
-        """The registry name if a plugin declares this class, else the class name."""
-        from morphospace.core.registry import default_registry
+        """The registry name this class was served under, else the class name.
 
-        try:
-            return default_registry().name_of(cls) or cls.__qualname__
-        except Exception:  # naming must never fail a user's call
-            return cls.__qualname__
+        A registry stamps the classes it imports (:meth:`Registry.get_class`); nothing
+        here runs discovery or consults a global registry.
+        """
+        registration = cls.__dict__.get("_registration")
+        return registration.name if registration is not None else cls.__qualname__
+
+    @property
+    def registration(self) -> Any:
+        """The registry entry (name, plugin, version) this component was created from, or None.
+
+        Set on the instance by the registry that created it, else the one that imported
+        its class; ``save`` records it so a checkpoint names its component.
+        """
+        return self.__dict__.get("_registration") or type(self).__dict__.get("_registration")
 
     @property
     def name(self) -> str:
-        return self.display_name()
+        registration = self.registration
+        return registration.name if registration is not None else type(self).__qualname__
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters, JSON-compatible (as saved in ``config.json``)."""

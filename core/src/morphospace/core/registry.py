@@ -195,8 +195,6 @@ class Registry:
         self._pipelines: dict[str, PipelineInfo] = {}
         self._clashes: dict[str, str] = {}  # qualified name -> message
         self._plugin_clashes: dict[str, str] = {}  # plugin name -> message
-        self._names_by_target: dict[str, str] = {}
-        self._names_by_class: dict[type, str] = {}
         self._plugin_manager = pluggy.PluginManager(PROJECT_NAME)
         self._plugin_manager.add_hookspecs(hookspecs)
 
@@ -323,7 +321,6 @@ class Registry:
                     spec.config,
                 ),
             )
-            self._names_by_target[spec.target] = f"{plugin.name}.{spec.name}"
         for spec in datasets:
             self._add(
                 self._datasets,
@@ -387,7 +384,7 @@ class Registry:
                 f"{record.kind!r} but {record.target} is not a subclass of "
                 f"{interface.__name__}"
             )
-        self._names_by_class[cls] = record.name
+        cls._registration = record  # names the class's errors and checkpoints, no look-up
         return cls
 
     def config_class(self, name: str, kind: str | None = None) -> type:
@@ -406,11 +403,21 @@ class Registry:
             )
         return config_cls
 
-    def create(self, kind: str, name: str, **params: Any) -> Any:
-        """Create component ``name`` of ``kind`` with validated ``params``."""
+    def create(self, kind: str, name: str, config: Any = None, **params: Any) -> Any:
+        """Create component ``name`` of ``kind`` from validated ``params`` (or a ``config``).
+
+        The component remembers this registry's entry for it, so its errors and its
+        checkpoints name it as this registry does.
+        """
         cls = self.get_class(name, kind)
         record = self.info(name)
-        return cls(cls.Config.from_params(params, component=record.name))
+        if config is None:
+            config = cls.Config.from_params(params, component=record.name)
+        elif params:
+            raise ConfigError(f"{record.name}: give either a config or params, not both")
+        component = cls(config)
+        component._registration = record
+        return component
 
     def _checked_info(self, name: str, kind: str | None) -> ComponentInfo:
         record = self.info(name)
@@ -422,13 +429,6 @@ class Registry:
                     f"installed {kind}s: {_names(self.list(kind)) or 'none'}"
                 )
         return record
-
-    def name_of(self, cls: type) -> str | None:
-        """The registry name of a component class, or None if no plugin declares it."""
-        if cls in self._names_by_class:
-            return self._names_by_class[cls]
-        self._discover()
-        return self._names_by_target.get(f"{cls.__module__}:{cls.__qualname__}")
 
     def datasets(self) -> list[DatasetInfo]:
         self._discover()

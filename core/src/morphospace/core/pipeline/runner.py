@@ -169,7 +169,7 @@ def run(
         components: dict[str, Any] = {}
         for item, config in zip(planned, configs, strict=True):
             logger.info("%s -> %s", item.label, item.key)
-            component = registry.get_class(item.info.name)(config)
+            component = registry.create(item.info.kind, item.info.name, config=config)
             try:
                 step_metrics = item.adapter.run(item, adata, component)
             except MorphospaceError as exc:
