@@ -105,7 +105,7 @@ class ComponentConfig(pydantic.BaseModel):
 
 
 def type_text(annotation: Any) -> str:
-    """An annotation as a user reads it: ``tuple[str, ...]``, ``Literal['a', 'b']``, ``int | None``."""
+    """An annotation as a user reads it: ``tuple[str, ...]``, ``Literal['a']``, ``int | None``."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation is type(None):
         return "None"

@@ -1,11 +1,11 @@
 """Folders a pipeline's params may name (a training ``checkpoint_dir``), kept inside a root.
 
 A config field marked with :data:`morphospace.core.config.DIRECTORY` holds a folder
-the component writes to. Given in a Python call it is used as is: the user chose it. Given in a pipeline file
-(hostile until proven otherwise) it must be a plain relative name, and the runner puts
-it under the folder the user named on the command line (``--checkpoints DIR``); without
-one, such a pipeline is refused, so a pipeline never makes morphospace write, or
-delete old training state, outside the folders the user gave.
+the component writes to. Given in a Python call it is used as is: the user chose it.
+Given in a pipeline file (hostile until proven otherwise) it must be a plain relative
+name, and the runner puts it under the folder the user named on the command line
+(``--checkpoints DIR``); without one, such a pipeline is refused, so a pipeline never
+makes morphospace write, or delete old training state, outside the folders the user gave.
 """
 
 from __future__ import annotations
