@@ -3,6 +3,7 @@
 import numpy as np
 
 from morphospace.core import Encoder
+from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace_example.config import RandomProjectionConfig
 
@@ -23,7 +24,7 @@ class RandomProjection(Encoder):
         self.check_is_fitted()
         x = check_array(x, name="x", ndim=2)
         if x.shape[1] != self.components_.shape[0]:
-            raise ValueError(
+            raise InputError(
                 f"x has {x.shape[1]} features, the projection was fitted on "
                 f"{self.components_.shape[0]}"
             )
