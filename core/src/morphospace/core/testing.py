@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from morphospace.core import registry
 from morphospace.core.errors import (
     ConfigError,
     IncompatibleComponentsError,
@@ -177,15 +178,11 @@ class ComponentCase:
     @property
     def config_class(self) -> type:
         if self.registered:
-            from morphospace.core import registry
-
             return registry.config_class(self.name)
         return self.component.Config
 
     def _info(self) -> Any:
         if "info" not in self._memo:
-            from morphospace.core import registry
-
             self._memo["info"] = registry.info(self.component)
         return self._memo["info"]
 
@@ -194,8 +191,6 @@ class ComponentCase:
         """A new, unfitted component with the case's params (and ``extra``)."""
         params = {**self.params, **extra}
         if self.registered:
-            from morphospace.core import registry
-
             return registry.create(self.kind, self.name, **params)
         return self.component(**params)
 
@@ -751,8 +746,6 @@ def checks(case: ComponentCase) -> Iterator[Check]:
 def expand(components: Iterable[ComponentCase | str | type]) -> list[ComponentCase]:
     """One case per component: a case as given; a plugin name -> all its components; a
     component name or class -> a case with default data. A given case wins over a default."""
-    from morphospace.core import registry
-
     items = list(components)
     given = {c.name: c for c in items if isinstance(c, ComponentCase)}
     plugins = {p.name for p in registry.plugins() if p.ok}
