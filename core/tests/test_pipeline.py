@@ -233,7 +233,8 @@ def test_report_colours_each_embedding_by_its_own_labels_and_clusters(tmp_path):
 
 @pytest.mark.parametrize("shape", [(1, 5), (1, 1), (4, 1), (6, 2), (6, 7)])
 def test_embeddings_of_any_size_project_to_two_columns(shape):
-    from morphospace.core.pipeline.report import project_2d
+    from morphospace.core.figures import project_2d
 
-    points = project_2d(np.random.default_rng(0).normal(size=shape))
+    points, axes = project_2d(np.random.default_rng(0).normal(size=shape))
     assert points.shape == (shape[0], 2) and np.isfinite(points).all()
+    assert axes == (("PC 1", "PC 2") if shape[1] > 2 else ("dim 1", "dim 2"))

@@ -77,9 +77,11 @@ def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
     import matplotlib
 
     matplotlib.use("Agg")
-    fields.obsm["annotation"] = annotator.encode(fields.obsm["annotated_image"])
-    fields.uns["annotation"] = {"use_rep": "annotated_image"}
-    figures = annotator.report_figures(fields, "annotation")
+    from morphospace.core import tl
+    from morphospace.core.figures import FigureContext
+
+    tl.encode(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
+    figures = annotator.report_figures(FigureContext(fields, "annotation"))
     assert [title for title, _ in figures] == [
         "DiffKillR: archetype, query, warped mask",
         "DiffKillR: field with propagated masks",

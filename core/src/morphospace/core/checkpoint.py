@@ -144,7 +144,7 @@ def _listed_path(directory: Path, name: str) -> Path:
 def verify_files(directory: Path, files: dict[str, str]) -> None:
     """Check that the checkpoint holds exactly the listed files, each with its SHA-256.
 
-    Every file but ``config.json`` (and the output marker, never read) must be listed
+    Every file but ``config.json`` (and output markers, never read) must be listed
     and match, so a checkpoint cannot add, drop or swap state; links are refused
     (they could point anywhere).
     """
@@ -156,7 +156,7 @@ def verify_files(directory: Path, files: dict[str, str]) -> None:
                 f"checkpoint {directory}: {path.relative_to(directory)} is a symbolic link; "
                 "a checkpoint holds plain files only"
             )
-        if path.is_file() and path not in (directory / CONFIG_FILE, directory / OUTPUT_MARKER):
+        if path.is_file() and path != directory / CONFIG_FILE and path.name != OUTPUT_MARKER:
             present.add(path)
     unlisted = sorted(str(p.relative_to(directory)) for p in present - set(listed))
     if unlisted:

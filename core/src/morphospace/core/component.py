@@ -13,12 +13,15 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from morphospace.core.config import ComponentConfig
 from morphospace.core.errors import CheckpointError, NotFittedError, short_repr
+
+if TYPE_CHECKING:
+    from morphospace.core.figures import Figure, FigureContext
 
 #: What a learned-state attribute is called: sklearn's trailing underscore, public.
 _LEARNED_NAME = re.compile(r"[a-z][a-z0-9_]*_")
@@ -117,6 +120,16 @@ class Component(abc.ABC):  # noqa: B024 - the interfaces add the abstract method
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise CheckpointError(f"{path} is not a readable npz file: {exc}") from None
         self._set_state(state)
+
+    # ------------------------------------------------------------------ report
+    def report_figures(self, context: FigureContext) -> list[Figure]:
+        """Figures of this component for the run's report; none by default.
+
+        ``context`` gives the result AnnData, the key this component's step wrote and
+        what that step read (:class:`~morphospace.core.figures.FigureContext`); return
+        ``[(title, matplotlib figure), ...]``. Called once per run, after every step.
+        """
+        return []
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path, overwrite: bool = False) -> Path:

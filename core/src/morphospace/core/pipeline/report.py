@@ -4,8 +4,8 @@ Figures are PNG files under ``figures/`` and are embedded in ``report.html`` too
 the report can be mailed as one file. Embeddings are drawn in 2-D (their first two
 principal axes when wider) and coloured by every label and cluster column the
 pipeline used; a Poincaré embedding is drawn inside its disc. Components add figures
-of their own through an optional ``report_figures(adata, key)`` method returning
-``[(title, matplotlib figure), ...]``.
+of their own through :meth:`~morphospace.core.component.Component.report_figures`,
+given a :class:`~morphospace.core.figures.FigureContext`.
 """
 
 from __future__ import annotations
@@ -18,38 +18,23 @@ from typing import Any
 
 import numpy as np
 
+from morphospace.core.figures import FigureContext, project_2d, scatter_by, step_record
 from morphospace.core.geometry import Geometry
 from morphospace.core.pipeline.schema import Pipeline, dump_pipeline
-
-
-def project_2d(z: np.ndarray) -> np.ndarray:
-    """The first two principal coordinates of ``z`` (``z`` itself when 2-D), ``(N, 2)``."""
-    z = np.asarray(z, dtype=float)
-    if z.shape[1] > 2:
-        centred = z - z.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        z = centred @ vt[:2].T  # fewer than 2 columns when there are fewer than 2 rows
-    return np.pad(z, ((0, 0), (0, 2 - z.shape[1])))
-
-
-def _records(adata: Any) -> dict[str, dict]:
-    return {k: v for k, v in adata.uns.items() if isinstance(v, dict) and "component" in v}
 
 
 def color_columns(pipeline: Pipeline, adata: Any, embedding: str) -> list[str]:
     """The obs columns to colour ``embedding`` by: its encoder's labels, the clusters of
     it, the labels those clusters were scored against, and ``report.color_by``."""
-    records = _records(adata)
     name = embedding.removeprefix("X_")
-    columns = [records.get(name, {}).get("labels")]
-    clusters = [
-        k for k, r in records.items() if r.get("use_rep") in (embedding, name) and k in adata.obs
-    ]
+    records = [r for r in (step_record(adata, k) for k in adata.uns) if r is not None]
+    own = step_record(adata, name)
+    columns = [own.labels if own else None]
+    clusters = [r.key for r in records if r.use_rep in (embedding, name) and r.key in adata.obs]
     columns += clusters
-    for record in records.values():
-        inputs = dict(record.get("inputs", {}))
-        if set(inputs.values()) & set(clusters):
-            columns += inputs.values()
+    for record in records:
+        if set(record.inputs.values()) & set(clusters):
+            columns += record.inputs.values()
     columns += pipeline.report.color_by
     seen: list[str] = []
     for column in columns:
@@ -65,37 +50,22 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
     figures = []
     for key in [k for k in adata.obsm if k.startswith("X_") and np.ndim(adata.obsm[k]) == 2]:
         columns = color_columns(pipeline, adata, key) or [None]
-        points = project_2d(np.asarray(adata.obsm[key]))
+        points, axis_names = project_2d(np.asarray(adata.obsm[key]))
         record = adata.uns.get(key[2:], {})
         geometry = Geometry.from_dict(
             dict(record.get("geometry", {})) if isinstance(record, dict) else None
         )
-        fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 4), squeeze=False)
+        fig, axes = plt.subplots(1, len(columns), figsize=(5.2 * len(columns), 4), squeeze=False)
         for ax, column in zip(axes[0], columns, strict=True):
-            if column is None:
-                ax.scatter(points[:, 0], points[:, 1], s=4, alpha=0.7)
-            else:
-                values = adata.obs[column].astype(str).to_numpy()
-                categories = np.unique(values)[:20]
-                palette = plt.cm.tab10 if len(categories) <= 10 else plt.cm.tab20
-                for i, value in enumerate(categories):
-                    chosen = values == value
-                    ax.scatter(
-                        points[chosen, 0],
-                        points[chosen, 1],
-                        s=4,
-                        alpha=0.7,
-                        color=palette(i),
-                        label=value,
-                    )
-                ax.legend(markerscale=3, fontsize=7, loc="best", title=column, title_fontsize=8)
+            values = None if column is None else adata.obs[column].to_numpy()
+            title = f"{key}" + (f" by {column}" if column else "")
+            scatter_by(ax, points, values, title=title, axis_names=axis_names, legend_title=column)
             if geometry.kind == "poincare":
                 radius = 1 / np.sqrt(geometry.curvature)
                 ax.add_patch(plt.Circle((0, 0), radius, fill=False, color="grey"))
+                ax.set_xlim(-1.05 * radius, 1.05 * radius)
+                ax.set_ylim(-1.05 * radius, 1.05 * radius)
                 ax.set_aspect("equal")
-            ax.set_title(f"{key}" + (f" by {column}" if column else ""), fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
         fig.tight_layout()
         figures.append((f"Embedding {key}", fig))
     return figures
@@ -133,9 +103,7 @@ def write_report(
     matplotlib.use("Agg")
     figures = embedding_figures(pipeline, adata)
     for key, component in components.items():
-        method = getattr(component, "report_figures", None)
-        if method is not None:
-            figures += method(adata, key)
+        figures += component.report_figures(FigureContext(adata, key, pipeline.report.split))
     (directory / "figures").mkdir(exist_ok=True)
     blocks = []
     for i, (title, fig) in enumerate(figures):

@@ -53,6 +53,10 @@ class ReportOptions(_Strict):
     color_by: list[str] = pydantic.Field(
         [], description="obs columns to colour embeddings by, besides labels and clusters"
     )
+    split: str | None = pydantic.Field(
+        "train",
+        description="boolean obs column of training rows: figures show held-out rows first",
+    )
 
 
 class Pipeline(_Strict):

@@ -21,6 +21,7 @@ import numpy as np
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
+from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.cell_bank import CellBank
 from morphospace.diffkillr.config import AnnotatorConfig
@@ -151,17 +152,14 @@ class Annotator(Encoder):
         return {"cells": pd.concat(frames, ignore_index=True)}
 
     # ------------------------------------------------------------------ report
-    def report_figures(self, adata, key: str) -> list:
+    def report_figures(self, context: FigureContext) -> list[Figure]:
         from morphospace.diffkillr.figures import field_figure, propagation_figure
 
         annotations = getattr(self, "annotations", None)
-        if not annotations:
+        record = context.record
+        if not annotations or record is None or record.use_rep not in context.adata.obsm:
             return []
-        record = adata.uns.get(key, {})
-        rep = record.get("use_rep", "annotated_image") if isinstance(record, dict) else None
-        if rep not in adata.obsm:
-            return []
-        images, _ = self._split(np.asarray(adata.obsm[rep]))
+        images, _ = self._split(np.asarray(context.adata.obsm[record.use_rep]))
         return [
             (
                 "DiffKillR: archetype, query, warped mask",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from morphospace.core.errors import InputError
+from morphospace.core.figures import Figure, FigureContext, project_2d, scatter_by
 from morphospace.core.interfaces import Encoder
 from morphospace.core.validation import check_array, check_labels
 from morphospace.dmlcluster.metric_learn_compat import starting_directions
@@ -61,36 +62,28 @@ class MetricEncoder(Encoder):
         z = apply_front_end(x.astype(np.float64), self.mean_, self.scale_, self.pca_axes_)
         return z @ self.components_.T
 
-    def report_figures(self, adata: Any, key: str) -> list[tuple[str, Any]]:
+    def report_figures(self, context: FigureContext) -> list[Figure]:
         """Cells before (scaled + PCA) and after the learned metric, coloured by class.
 
-        The pipeline report calls this; both panels show the first two principal axes.
+        Both panels show their first two principal axes.
         """
-        record = adata.uns.get(key, {})
-        labels = record.get("labels") if isinstance(record, dict) else None
-        if not labels or labels not in adata.obs or f"X_{key}" not in adata.obsm:
+        adata, key, record = context.adata, context.key, context.record
+        if record is None or not record.labels or record.labels not in adata.obs:
+            return []
+        if f"X_{key}" not in adata.obsm:
             return []
         import matplotlib.pyplot as plt
 
-        from morphospace.core.pipeline.report import project_2d
-        from morphospace.core.tl import get_rep
-
-        use_rep = record.get("use_rep")
-        x = get_rep(adata, None if use_rep == "X" else use_rep).astype(np.float64)
+        x = context.rep(record.use_rep).astype(np.float64)
         before = apply_front_end(x, self.mean_, self.scale_, self.pca_axes_)
         panels = [("before: scaled + PCA", before), (f"after: {self.name}", adata.obsm[f"X_{key}"])]
-        classes = adata.obs[labels].astype(str).to_numpy()
-        colours = plt.cm.tab10 if len(np.unique(classes)) <= 10 else plt.cm.tab20
-        fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-        for ax, (title, z) in zip(axes, panels):
-            points = project_2d(np.asarray(z))
-            for i, value in enumerate(np.unique(classes)[:20]):
-                chosen = classes == value
-                ax.scatter(*points[chosen].T, s=4, alpha=0.7, color=colours(i % 20), label=value)
-            ax.set_title(title, fontsize=9)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[1].legend(markerscale=3, fontsize=7, title=labels, title_fontsize=8)
+        classes = adata.obs[record.labels].to_numpy()
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for ax, (title, z) in zip(axes, panels, strict=True):
+            points, axis_names = project_2d(np.asarray(z))
+            legend = record.labels if ax is axes[1] else None
+            scatter_by(ax, points, classes, title=title, axis_names=axis_names, legend_title=legend)
+        axes[0].get_legend().remove()
         fig.tight_layout()
         return [(f"{self.name} ({key}): before and after metric learning", fig)]
 

@@ -19,6 +19,7 @@ import torch
 from torch.nn import functional as F
 
 from morphospace.core.errors import InputError
+from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import progress
 from morphospace.core.validation import check_array
 from morphospace.hypervae import poincare_ball as ball
@@ -187,26 +188,21 @@ class HierarchicalSegmenter(PoincareVAE):
     def encode(self, x) -> np.ndarray:
         return self.segment(x)
 
-    def report_figures(self, adata, key: str, max_volumes: int = 2) -> list:
+    def report_figures(self, context: FigureContext, max_volumes: int = 2) -> list[Figure]:
         """Middle slices of volume, ground truth and matched segmentation at each level."""
         import matplotlib.pyplot as plt
 
         from morphospace.hypervae.dice import matched_labels
 
-        record = adata.uns.get(key, {})
-        rep = record.get("use_rep") if isinstance(record, dict) else None
-        if rep not in adata.obsm or key not in adata.obsm:
+        adata, key, record = context.adata, context.key, context.record
+        if record is None or record.use_rep not in adata.obsm or key not in adata.obsm:
             return []
-        volumes = np.asarray(adata.obsm[rep])
+        volumes = np.asarray(adata.obsm[record.use_rep])
         maps = np.asarray(adata.obsm[key])
         n_levels = maps.shape[1]
         truth_key = self.config.truth_key
         truth = np.asarray(adata.obsm[truth_key]) if truth_key in adata.obsm else None
-        order = np.arange(len(volumes))
-        if "train" in adata.obs.columns and adata.obs["train"].dtype == bool:
-            order = np.concatenate(
-                [order[~adata.obs["train"].to_numpy()], order[adata.obs["train"].to_numpy()]]
-            )
+        order = context.held_out_first()
         figures = []
         for i in order[:max_volumes]:
             middle = volumes.shape[2] // 2
