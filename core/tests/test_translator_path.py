@@ -82,6 +82,10 @@ def test_the_example_pipeline_translates_saves_and_reports(tmp_path):
     out = tmp_path / "out"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "example-spots" in report and "example.mean_shift" in report
+    assert "Translation as_treated to treated" in report  # the translator's own figure
+    assert [p.name for p in (out / "figures").iterdir()] == [
+        "00-translation-as-treated-to-treated.png"
+    ]
     assert "target: treated" in (out / "pipeline.resolved.yaml").read_text(encoding="utf-8")
     saved = Translator.load(out / "components" / "as_treated")
     np.testing.assert_array_equal(

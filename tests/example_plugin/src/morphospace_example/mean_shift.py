@@ -52,3 +52,27 @@ class MeanShift(Translator):
                 f"known: {', '.join(self.conditions_)}"
             )
         return np.searchsorted(self.conditions_, conditions)
+
+    def report_figures(self, context):
+        """A few images of other conditions above their translations to the step's target."""
+        import matplotlib.pyplot as plt
+
+        reads = context.record.reads
+        target = reads["target"]
+        images, translated = context.rep(reads["images"]), context.rep(context.key)
+        conditions = context.adata.obs[reads["conditions"]].astype(str).to_numpy()
+        rows = [r for r in context.held_out_first() if conditions[r] != target][:4]
+        if not rows:
+            return []
+        shown = np.concatenate([images[rows, 0], translated[rows, 0]])
+        fig, axes = plt.subplots(2, len(rows), figsize=(2 * len(rows), 4.2), squeeze=False)
+        for column, row in enumerate(rows):
+            for ax, image, title in (
+                (axes[0, column], images[row, 0], conditions[row]),
+                (axes[1, column], translated[row, 0], f"as {target}"),
+            ):
+                ax.imshow(image, cmap="gray", vmin=shown.min(), vmax=shown.max())
+                ax.set_title(title, fontsize=8)
+                ax.axis("off")
+        fig.tight_layout()
+        return [(f"Translation {context.key} to {target}", fig)]
