@@ -1,4 +1,4 @@
-"""morphospace-core: the registry, the five component interfaces and pipelines.
+"""morphospace-core: the registry, the component interfaces and pipelines.
 
 Importing this package is cheap: names are loaded on first access (PEP 562), and
 nothing here imports torch, scanpy or any plugin implementation.
@@ -23,11 +23,14 @@ _LAZY = {
     "RegistrarConfig": "morphospace.core.config",
     "TranslatorConfig": "morphospace.core.config",
     "EvaluatorConfig": "morphospace.core.config",
+    "SegmenterConfig": "morphospace.core.config",
     "Encoder": "morphospace.core.interfaces",
     "Registrar": "morphospace.core.interfaces",
     "Clusterer": "morphospace.core.interfaces",
     "Translator": "morphospace.core.interfaces",
     "Evaluator": "morphospace.core.interfaces",
+    "Segmenter": "morphospace.core.interfaces",
+    "Segmentation": "morphospace.core.segmentation",
     "Deformation": "morphospace.core.deformation",
     "Metric": "morphospace.core.metric",
     "Geometry": "morphospace.core.geometry",

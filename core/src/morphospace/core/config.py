@@ -137,6 +137,11 @@ class EncoderConfig(ComponentConfig):
         return EUCLIDEAN
 
 
+class SegmenterConfig(ComponentConfig):
+    #: Input kinds ``fit``/``segment`` accept: "images" and/or "volumes".
+    input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+
+
 class ClustererConfig(ComponentConfig):
     #: Geometry kinds the clusterer can work in.
     supported_geometries: ClassVar[tuple[str, ...]] = ("euclidean",)
@@ -160,6 +165,7 @@ class EvaluatorConfig(ComponentConfig):
 
 CONFIG_BASES: dict[str, type[ComponentConfig]] = {
     "encoder": EncoderConfig,
+    "segmenter": SegmenterConfig,
     "registrar": RegistrarConfig,
     "clusterer": ClustererConfig,
     "translator": TranslatorConfig,

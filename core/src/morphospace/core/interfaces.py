@@ -1,4 +1,4 @@
-"""The five kinds of component. Each plugin component subclasses one of these.
+"""The kinds of component. Each plugin component subclasses one of these.
 
 Arrays are numpy at the interface (torch tensors are accepted and converted). The
 class attributes declare what a component accepts and produces, so that a pipeline
@@ -19,11 +19,13 @@ from morphospace.core.config import (
     EncoderConfig,
     EvaluatorConfig,
     RegistrarConfig,
+    SegmenterConfig,
     TranslatorConfig,
 )
 from morphospace.core.deformation import Deformation
 from morphospace.core.geometry import EUCLIDEAN, Geometry, check_geometry
 from morphospace.core.metric import Metric
+from morphospace.core.segmentation import Segmentation
 
 
 class Encoder(Component):
@@ -61,6 +63,32 @@ class Encoder(Component):
         each table in ``uns[<key>][<name>]``. Most encoders have none.
         """
         return {}
+
+
+class Segmenter(Component):
+    """Finds objects in images or volumes: label maps plus one table row per object.
+
+    ``segment`` returns a :class:`~morphospace.core.segmentation.Segmentation`; it
+    leaves nothing on the component for a later call to read.
+    """
+
+    kind: ClassVar[str] = "segmenter"
+    Config: ClassVar[type[SegmenterConfig]] = SegmenterConfig
+
+    @property
+    def input_kinds(self) -> tuple[str, ...]:
+        return self.config.input_kinds
+
+    def fit(self, x: Any, y: Any = None) -> Segmenter:
+        """Learn from images/volumes ``x`` (and annotations ``y`` if the method uses them)."""
+        return self
+
+    @abstractmethod
+    def segment(self, x: Any) -> Segmentation:
+        """Label maps ``(N, L, ...)`` of ``x`` and the per-object tables."""
+
+    def fit_segment(self, x: Any, y: Any = None) -> Segmentation:
+        return self.fit(x, y).segment(x)
 
 
 class Registrar(Component):
@@ -126,6 +154,7 @@ class Evaluator(Component):
 
 INTERFACES: dict[str, type[Component]] = {
     "encoder": Encoder,
+    "segmenter": Segmenter,
     "registrar": Registrar,
     "clusterer": Clusterer,
     "translator": Translator,

@@ -25,8 +25,8 @@ PLUGIN_API_VERSION = 1
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
-#: The five kinds of component, in the order the docs present them.
-COMPONENT_KINDS = ("encoder", "registrar", "clusterer", "translator", "evaluator")
+#: The kinds of component, in the order the docs present them.
+COMPONENT_KINDS = ("encoder", "segmenter", "registrar", "clusterer", "translator", "evaluator")
 
 
 @dataclass(frozen=True)

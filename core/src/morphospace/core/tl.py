@@ -15,12 +15,20 @@ import numpy as np
 
 from morphospace.core.errors import InputError
 from morphospace.core.geometry import Geometry, check_input_kind
+from morphospace.core.segmentation import Segmentation
 from morphospace.core.validation import check_array, check_labels
 
 if TYPE_CHECKING:
     from anndata import AnnData
 
-    from morphospace.core.interfaces import Clusterer, Encoder, Evaluator, Registrar, Translator
+    from morphospace.core.interfaces import (
+        Clusterer,
+        Encoder,
+        Evaluator,
+        Registrar,
+        Segmenter,
+        Translator,
+    )
     from morphospace.core.metric import Metric
 
 METRICS_KEY = "metrics"
@@ -200,6 +208,58 @@ def _store_tables(adata: AnnData, key: str, enc: Encoder) -> None:
             names = adata.obs_names
             table = table.assign(obs=pd.Categorical(names[rows], categories=names))
         record[name] = table
+
+
+def segment(
+    adata: AnnData,
+    segmenter: Segmenter | str,
+    *,
+    use_rep: str,
+    labels: str | None = None,
+    fit: bool = True,
+    fit_on: str | None = None,
+    key_added: str | None = None,
+    **params: Any,
+) -> Segmenter:
+    """Fit ``segmenter`` (on the rows ``fit_on`` selects) and segment every observation.
+
+    ``use_rep`` names the images or volumes in ``obsm``; ``labels`` optional
+    annotations in ``obsm`` the method learns from. Writes the label maps to
+    ``obsm[<key_added>]``, each per-object table to ``uns[<key_added>][<name>]`` (its
+    ``obs`` column as obs names) and the record of the call to ``uns[<key_added>]``.
+    """
+    seg = as_component("segmenter", segmenter, params)
+    x = get_rep(adata, use_rep)
+    check_input_kind(x.shape, seg.input_kinds, seg.name, f"use_rep={use_rep!r}")
+    if fit:
+        rows = select(adata, fit_on)
+        if not rows.any():
+            raise InputError(f"fit_on={fit_on!r} selects no observations")
+        y = None if labels is None else get_rep(adata, labels)[rows]
+        seg.fit(x[rows], y)
+    result = seg.segment(x)
+    if not isinstance(result, Segmentation):
+        raise InputError(
+            f"{seg.name}.segment must return a Segmentation, found {type(result).__name__}"
+        )
+    if len(result) != adata.n_obs:
+        raise InputError(
+            f"{seg.name} returned {len(result)} label maps for {adata.n_obs} observations"
+        )
+    key = key_added or default_key(seg)
+    adata.obsm[key] = result.label_maps
+    _record(adata, key, seg, use_rep=use_rep, labels=labels, fit_on=fit_on)
+    import pandas as pd
+
+    names = adata.obs_names
+    for name, table in result.tables.items():
+        if name in adata.uns[key]:
+            raise InputError(f"{seg.name}: the table name {name!r} is taken in uns[{key!r}]")
+        if "obs" in table.columns:
+            rows = table["obs"].to_numpy()
+            table = table.assign(obs=pd.Categorical(names[rows], categories=names))
+        adata.uns[key][name] = table
+    return seg
 
 
 def cluster(

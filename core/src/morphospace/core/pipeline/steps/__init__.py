@@ -17,6 +17,7 @@ from morphospace.core.pipeline.steps.clusterer import ClustererAdapter
 from morphospace.core.pipeline.steps.encoder import EncoderAdapter
 from morphospace.core.pipeline.steps.evaluator import EvaluatorAdapter
 from morphospace.core.pipeline.steps.registrar import RegistrarAdapter
+from morphospace.core.pipeline.steps.segmenter import SegmenterAdapter
 from morphospace.core.pipeline.steps.translator import TranslatorAdapter
 
 #: The adapter of every step kind, by component kind.
@@ -24,6 +25,7 @@ ADAPTERS: dict[str, StepAdapter] = {
     adapter.kind: adapter
     for adapter in (
         EncoderAdapter(),
+        SegmenterAdapter(),
         ClustererAdapter(),
         EvaluatorAdapter(),
         RegistrarAdapter(),
