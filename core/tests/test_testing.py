@@ -14,6 +14,9 @@ from morphospace.core import (
     Evaluator,
     EvaluatorConfig,
     Registrar,
+    Segmentation,
+    Segmenter,
+    SegmenterConfig,
     Translator,
     poincare,
 )
@@ -224,17 +227,79 @@ def test_a_registrar_returning_a_bare_array_fails():
         _run("registrar_deformation", ReturnsField)
 
 
+class AboveMean(Segmenter):
+    """Pixels brighter than the training mean: a conforming segmenter with a table."""
+
+    def fit(self, x, y=None):
+        self.level_ = float(check_array(x, ndim=4).mean())
+        return self
+
+    def segment(self, x):
+        self.check_is_fitted()
+        maps = (check_array(x, ndim=4)[:, :1] > self.level_).astype(np.int32)
+        import pandas as pd
+
+        areas = pd.DataFrame({"obs": np.arange(len(x)), "area": maps.sum((1, 2, 3))})
+        return Segmentation(maps, {"objects": areas})
+
+
+def test_a_conforming_segmenter_passes_every_check():
+    check_components([AboveMean])
+
+
+class ReturnsBareMaps(AboveMean):
+    def segment(self, x):
+        return super().segment(x).label_maps
+
+
+class DropsAnImage(AboveMean):
+    def segment(self, x):
+        return Segmentation(super().segment(x).label_maps[1:])
+
+
+class VolumeSegmenterConfig(SegmenterConfig):
+    input_kinds = ("volumes", "features")
+
+
+class ClaimsFeatures(AboveMean):
+    Config = VolumeSegmenterConfig
+
+    def fit(self, x, y=None):
+        self.level_ = float(check_array(x, ndim=5).mean())
+        return self
+
+
+@pytest.mark.parametrize(
+    ("component", "check", "message"),
+    [
+        (
+            ReturnsBareMaps,
+            "segmenter_output",
+            r"segment returned ndarray, expected a .*Segmentation",
+        ),
+        (DropsAnImage, "segmenter_output", r"11 label maps for 12 inputs"),
+        (ClaimsFeatures, "segmenter_input_kinds", r"must be a non-empty tuple of \('images'"),
+    ],
+)
+def test_a_broken_segmenter_fails_its_check_with_a_readable_message(component, check, message):
+    with pytest.raises(AssertionError, match=message):
+        _run(check, component)
+
+
 # ---------------------------------------------------------------------- the API
 def test_each_kind_gets_its_own_checks():
     names = {
         kind: {c.name for c in checks(case)}
         for kind, case in [
             ("encoder", ComponentCase(Scale)),
+            ("segmenter", ComponentCase(AboveMean)),
             ("clusterer", ComponentCase(BadLabels)),
             ("evaluator", ComponentCase(ReturnsFloats)),
         ]
     }
     assert {"fit_returns_self", "encoder_output", "encoder_input_kinds"} <= names["encoder"]
+    assert {"fit_returns_self", "segmenter_output", "segmenter_input_kinds"} <= names["segmenter"]
+    assert "encoder_output" not in names["segmenter"]
     assert "fit_returns_self" not in names["clusterer"]
     assert {"clusterer_labels", "clusterer_geometries"} <= names["clusterer"]
     assert {"evaluator_metrics", "evaluator_inputs"} <= names["evaluator"]
@@ -334,6 +399,8 @@ def test_default_data_follows_the_declared_input_kind():
 
     images = type("Images", (EncoderConfig,), {"input_kinds": ("images",)})
     assert default_data("encoder", images)["x"].shape == (12, 1, 16, 16)
+    volumes = type("Volumes", (SegmenterConfig,), {"input_kinds": ("volumes",)})
+    assert default_data("segmenter", volumes)["x"].shape == (4, 1, 8, 8, 8)
     ball = type("Ball", (ClustererConfig,), {"supported_geometries": ("poincare",)})
     data = default_data("clusterer", ball)
     assert data["geometry"] == poincare(1.0)

@@ -20,6 +20,7 @@ A case's ``data`` is a function returning the inputs its kind needs, by name:
 ========== ===============================================================
 encoder    ``x`` (features, images or volumes), ``y`` if it learns labels,
            ``x_encode`` if ``encode`` takes other inputs than ``fit`` (patches)
+segmenter  ``x`` (images or volumes), ``y`` (label maps) if it learns from them
 clusterer  ``z`` (N, d), ``geometry`` (default: Euclidean)
 registrar  ``images`` for ``fit`` (``y`` optional), ``moving`` and ``fixed``
 translator ``images`` (N, C, H, W) and ``conditions`` (N,)
@@ -59,7 +60,10 @@ from morphospace.core.geometry import EUCLIDEAN, GEOMETRY_KINDS, INPUT_KINDS, Ge
 EVALUATOR_INPUT_KINDS = ("labels", "embedding", "images", "masks", "displacement")
 
 #: Kinds whose components learn in ``fit`` (clusterers and evaluators have no ``fit``).
-FITTED_KINDS = ("encoder", "registrar", "translator")
+FITTED_KINDS = ("encoder", "segmenter", "registrar", "translator")
+
+#: The input kinds a segmenter may declare: it finds objects in images or volumes.
+SEGMENTER_INPUT_KINDS = ("images", "volumes")
 
 
 # ---------------------------------------------------------------------- tiny data
@@ -97,13 +101,14 @@ def _spots(n: int, channels: int, shape: tuple[int, ...], seed: int) -> np.ndarr
 
 def default_data(kind: str, config: type) -> dict[str, Any]:
     """Tiny inputs for a component of ``kind`` from what its ``config`` class declares."""
+    x = {"features": lambda: make_features()[0], "images": make_images, "volumes": make_volumes}
     if kind == "encoder":
-        input_kind = config.input_kinds[0]
-        x = {"features": lambda: make_features()[0], "images": make_images, "volumes": make_volumes}
-        data = {"x": x[input_kind]()}
+        data = {"x": x[config.input_kinds[0]]()}
         if config.requires_labels:
             data["y"] = np.arange(len(data["x"])) % 3
         return data
+    if kind == "segmenter":
+        return {"x": x[config.input_kinds[0]]()}
     if kind == "clusterer":
         z, _ = make_features(n_features=2)
         if "euclidean" in config.supported_geometries:
@@ -216,7 +221,7 @@ class ComponentCase:
 def _fit(component: Any, data: Mapping[str, Any]) -> Any:
     """Run the learning call of ``component``'s kind and return what it returned."""
     kind = component.kind
-    if kind == "encoder":
+    if kind in ("encoder", "segmenter"):
         return component.fit(data["x"], data.get("y"))
     if kind == "registrar":
         if "y" in data:
@@ -232,6 +237,10 @@ def _output(component: Any, data: Mapping[str, Any]) -> Any:
     kind = component.kind
     if kind == "encoder":
         return np.asarray(component.encode(_encode_input(data)))
+    if kind == "segmenter":
+        result = component.segment(data["x"])
+        tables = {name: t.select_dtypes("number").to_numpy() for name, t in result.tables.items()}
+        return {"label_maps": result.label_maps, **tables}
     if kind == "clusterer":
         return np.asarray(component.fit_predict(data["z"], geometry=_geometry(data)))
     if kind == "registrar":
@@ -375,7 +384,7 @@ def check_not_fitted_before_fit(case: ComponentCase) -> None:
         NotFittedError,
         lambda: _output(component, case.inputs()),
         f"{case.name}: using it before fit",
-        "call self.check_is_fitted() first in encode/register/translate",
+        "call self.check_is_fitted() first in encode/segment/register/translate",
     )
 
 
@@ -472,6 +481,9 @@ def _bad_input_calls(case: ComponentCase, how: str) -> Iterator[tuple[str, Calla
         yield "fit(x)", lambda: _fit(case.create(), with_bad("x", "y"))
         key = "x_encode" if "x_encode" in data else "x"
         yield "encode(x) after fit", lambda: case.fitted().encode(with_bad(key)[key])
+    elif kind == "segmenter":
+        yield "fit(x)", lambda: _fit(case.create(), with_bad("x", "y"))
+        yield "segment(x) after fit", lambda: case.fitted().segment(with_bad("x")["x"])
     elif kind == "clusterer":
         yield "fit_predict(z)", lambda: _output(case.create(), with_bad("z"))
     elif kind == "registrar":
@@ -569,9 +581,6 @@ def check_encoder_output(case: ComponentCase) -> None:
     component = case.fitted()
     x = _encode_input(case.inputs())
     z = np.asarray(component.encode(x))
-    if getattr(component.config, "output_kind", "embedding") != "embedding":
-        assert z.shape[0] == len(x), f"{case.name}: {z.shape[0]} outputs for {len(x)} inputs"
-        return
     assert z.ndim == 2 and z.shape[0] == len(x) and z.shape[1] >= 1, (
         f"{case.name}: encode returned shape {z.shape} for {len(x)} samples; expected (N, d)"
     )
@@ -589,12 +598,12 @@ def check_encoder_output(case: ComponentCase) -> None:
         )
 
 
-def check_encoder_input_kinds(case: ComponentCase) -> None:
-    """``input_kinds`` names valid kinds, and an input of another kind is refused."""
+def _check_input_kinds(case: ComponentCase, allowed: tuple[str, ...], method: str) -> None:
+    """``input_kinds`` is a tuple of ``allowed`` kinds, and ``method`` refuses any other."""
     component = case.fitted()
     kinds = component.input_kinds
-    assert isinstance(kinds, tuple) and kinds and set(kinds) <= set(INPUT_KINDS), (
-        f"{case.name}: input_kinds {kinds!r} must be a non-empty tuple of {tuple(INPUT_KINDS)}"
+    assert isinstance(kinds, tuple) and kinds and set(kinds) <= set(allowed), (
+        f"{case.name}: input_kinds {kinds!r} must be a non-empty tuple of {allowed}"
     )
     rank = np.ndim(case.inputs()["x"])
     assert rank in {INPUT_KINDS[k] for k in kinds}, (
@@ -605,10 +614,39 @@ def check_encoder_input_kinds(case: ComponentCase) -> None:
         if kind not in kinds:
             _expect(
                 (InputError, IncompatibleComponentsError),
-                lambda x=x: component.encode(x),
-                f"{case.name}: encode of {kind} {x.shape} (it accepts {', '.join(kinds)})",
+                lambda x=x: getattr(component, method)(x),
+                f"{case.name}: {method} of {kind} {x.shape} (it accepts {', '.join(kinds)})",
                 _INPUT_HINT,
             )
+
+
+def check_encoder_input_kinds(case: ComponentCase) -> None:
+    """``input_kinds`` names valid kinds, and an input of another kind is refused."""
+    _check_input_kinds(case, tuple(INPUT_KINDS), "encode")
+
+
+def check_segmenter_output(case: ComponentCase) -> None:
+    """``segment`` returns a Segmentation: one integer map stack per input, of its size."""
+    from morphospace.core.segmentation import Segmentation
+
+    x = np.asarray(case.inputs()["x"])
+    result = case.fitted().segment(x)
+    assert isinstance(result, Segmentation), (
+        f"{case.name}: segment returned {type(result).__name__}, expected a "
+        "morphospace.core.Segmentation(label_maps, tables)"
+    )
+    maps = result.label_maps
+    assert len(maps) == len(x), f"{case.name}: {len(maps)} label maps for {len(x)} inputs"
+    assert maps.shape[2:] == x.shape[2:], (
+        f"{case.name}: label maps {maps.shape} do not cover the input's spatial shape "
+        f"{x.shape[2:]}; expected (N, L, {', '.join(map(str, x.shape[2:]))})"
+    )
+    assert maps.min(initial=0) >= 0, f"{case.name}: negative label {maps.min()}"
+
+
+def check_segmenter_input_kinds(case: ComponentCase) -> None:
+    """``input_kinds`` are images and/or volumes, and an input of another kind is refused."""
+    _check_input_kinds(case, SEGMENTER_INPUT_KINDS, "segment")
 
 
 def check_clusterer_labels(case: ComponentCase) -> None:
@@ -718,6 +756,7 @@ _COMMON = [
 ]
 _BY_KIND = {
     "encoder": [check_encoder_output, check_encoder_input_kinds],
+    "segmenter": [check_segmenter_output, check_segmenter_input_kinds],
     "clusterer": [check_clusterer_labels, check_clusterer_geometries],
     "registrar": [check_registrar_deformation],
     "translator": [check_translator_output],
