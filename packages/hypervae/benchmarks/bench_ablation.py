@@ -108,12 +108,12 @@ def main() -> None:
                 model = HierarchicalSegmenter(
                     **{**settings, **CONFIGS[base], **overrides}, training=training, seed=seed
                 )
-                model.model_, model.in_channels_ = trained[base].model_, trained[base].in_channels_
-                maps = model.segment(data.obsm["volume"][test])
+                model.vae_ = trained[base].vae_
+                maps = model.segment(data.obsm["volume"][test]).label_maps
             else:
                 config = {**settings, **CONFIGS[name]}  # the ablation's switches win
                 model = HierarchicalSegmenter(**config, training=training, seed=seed)
-                maps = model.fit(train).segment(data.obsm["volume"][test])
+                maps = model.fit(train).segment(data.obsm["volume"][test]).label_maps
                 trained[name] = model
             metrics = Dice().evaluate(truth=data.obsm["truth"][test], segmentation=maps)
             scores[name].append([metrics[k].value for k in LEVELS])

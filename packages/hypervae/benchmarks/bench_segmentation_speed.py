@@ -30,10 +30,10 @@ def main() -> None:
     for stride in args.strides:
         model = HierarchicalSegmenter(training={"n_steps": 2}, stride=stride, seed=0).fit(train)
         start = time.perf_counter()
-        z, grid = embed_volume(model.embed_patches, test[0], 8, stride, 512)
+        z, grid = embed_volume(model.vae_.embed_patches, test[0], 8, stride, 512)
         embed = time.perf_counter() - start
         start = time.perf_counter()
-        maps = model.segment(test)
+        maps = model.segment(test).label_maps
         total = time.perf_counter() - start
         assert maps.shape == (1, 3, 64, 64, 64)
         print(f"| 64^3 | 8 | {stride} | {len(z)} | {embed:.1f} | {total:.1f} |", flush=True)

@@ -88,11 +88,29 @@ def test_perfect_window_embeddings_give_a_perfect_coarse_segmentation(upsample, 
 def test_segmenter_labels_every_voxel_at_every_level(toy, tiny_params):
     seg = HierarchicalSegmenter(**tiny_params, stride=4, n_clusters=(2, 3, 4), n_init=1)
     train = toy.obsm["volume"][toy.obs["train"].to_numpy()]
-    maps = seg.fit(train).encode(toy.obsm["volume"])
+    maps = seg.fit(train).segment(toy.obsm["volume"]).label_maps
     assert maps.shape == (3, 3, 16, 16, 16)
     for level, k in enumerate((2, 3, 4)):
         assert set(np.unique(maps[:, level])) <= set(range(k))
-    assert seg.config.output_kind == "label_maps"
+
+
+def test_the_regions_table_gives_the_size_of_every_label(fitted_segmenter, toy):
+    result = fitted_segmenter.segment(toy.obsm["volume"])
+    regions = result.tables["regions"]
+    for (obs, level), rows in regions.groupby(["obs", "level"]):
+        labels = result.label_maps[obs, level - 1]
+        assert rows["voxels"].sum() == labels.size
+        for label, voxels in zip(rows["label"], rows["voxels"], strict=True):
+            assert (labels == label).sum() == voxels
+
+
+def test_the_segmenter_owns_a_fitted_vae_with_its_vae_params(fitted_segmenter):
+    from morphospace.hypervae.vae import PoincareVAE
+
+    vae = fitted_segmenter.vae_
+    assert isinstance(vae, PoincareVAE) and vae.is_fitted()
+    assert vae.config.patch_size == fitted_segmenter.config.patch_size
+    assert vae.config.training == fitted_segmenter.config.training
 
 
 def test_segmenter_refuses_volumes_smaller_than_a_patch(fitted_segmenter):
@@ -135,4 +153,5 @@ def test_example_pipeline_runs_with_figures(tmp_path):
     assert all(0 <= m["value"] <= 1 for m in dice.values())
     figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
     assert any("segmentation-of-volume2" in name for name in figures)
-    assert (tmp_path / "run" / "components" / "segmentation" / "model.safetensors").is_file()
+    assert (tmp_path / "run" / "components" / "segmentation" / "vae" / "model.safetensors").is_file()
+    assert "regions" in result.adata.uns["segmentation"]

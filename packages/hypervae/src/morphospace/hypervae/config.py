@@ -11,7 +11,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from morphospace.core.config import ClustererConfig, EncoderConfig, EvaluatorConfig, Seed
+from morphospace.core.config import (
+    ClustererConfig,
+    ComponentConfig,
+    EncoderConfig,
+    EvaluatorConfig,
+    Seed,
+)
+from morphospace.core.config import SegmenterConfig as _SegmenterKindConfig
 from morphospace.core.geometry import EUCLIDEAN, Geometry, poincare
 from morphospace.core.training import TrainingConfig
 
@@ -28,10 +35,8 @@ def _check_curvature(value: float) -> float:
     return value
 
 
-class PoincareVAEConfig(EncoderConfig):
-    """A 3D convolutional VAE on patches with a Poincaré-ball (or Euclidean) latent space."""
-
-    input_kinds = ("volumes",)
+class VAEFields(ComponentConfig):
+    """The VAE's hyperparameters, shared by the VAE and the segmenter that trains one."""
 
     latent: Literal["poincare", "euclidean"] = Field(
         "poincare", description="latent geometry; 'euclidean' is the ablation"
@@ -72,7 +77,7 @@ class PoincareVAEConfig(EncoderConfig):
         return value
 
     @model_validator(mode="after")
-    def _decoder_matches_latent(self) -> PoincareVAEConfig:
+    def _decoder_matches_latent(self) -> VAEFields:
         if self.latent == "euclidean" and self.decoder_input == "gyroplane":
             raise ValueError(
                 "decoder_input 'gyroplane' needs latent 'poincare'; a Euclidean latent uses "
@@ -84,18 +89,28 @@ class PoincareVAEConfig(EncoderConfig):
     def use_gyroplane(self) -> bool:
         return self.latent == "poincare" and self.decoder_input != "linear"
 
+    def vae_params(self) -> dict:
+        """The VAE's fields of this config, to create the VAE it describes."""
+        return self.model_dump(include=set(VAEFields.model_fields))
+
+
+class PoincareVAEConfig(VAEFields, EncoderConfig):
+    """A 3D convolutional VAE on patches with a Poincaré-ball (or Euclidean) latent space."""
+
+    input_kinds = ("volumes",)
+
     def output_geometry(self) -> Geometry:
         return poincare(self.curvature) if self.latent == "poincare" else EUCLIDEAN
 
 
-class SegmenterConfig(PoincareVAEConfig):
+class SegmenterConfig(VAEFields, _SegmenterKindConfig):
     """Trains the VAE on volumes, then segments each volume at several hierarchy levels.
 
-    ``encode`` returns label maps ``(N, n_levels, D, H, W)``, one per level; a pipeline
-    writes them to ``obsm["<key_added>"]`` beside the volumes.
+    The VAE's fields sit at the top level beside the segmentation's; ``segment``
+    returns label maps ``(N, n_levels, D, H, W)``, one per level.
     """
 
-    output_kind = "label_maps"
+    input_kinds = ("volumes",)
 
     stride: int = Field(2, ge=1, description="step between sliding-window centres (voxels)")
     n_clusters: tuple[int, ...] = Field(
@@ -126,9 +141,6 @@ class SegmenterConfig(PoincareVAEConfig):
         if any(k < 2 for k in value):
             raise ValueError(f"every level needs at least 2 clusters, got {value}")
         return value
-
-    def output_geometry(self) -> Geometry:
-        return EUCLIDEAN  # label maps, not embeddings
 
 
 class PoincareKMeansConfig(ClustererConfig):

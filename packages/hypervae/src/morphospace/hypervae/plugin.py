@@ -27,7 +27,7 @@ def morphospace_components():
             summary="3D conv VAE on patches with a Poincaré-ball latent (or Euclidean ablation)",
         ),
         ComponentSpec(
-            kind="encoder",
+            kind="segmenter",
             name="segmenter",
             target=f"{_PKG}.segmentation:HierarchicalSegmenter",
             config=f"{_PKG}.config:SegmenterConfig",

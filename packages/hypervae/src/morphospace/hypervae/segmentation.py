@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
+from morphospace.core import Segmentation, Segmenter
 from morphospace.core.errors import InputError
 from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import progress
@@ -26,6 +29,9 @@ from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import SegmenterConfig
 from morphospace.hypervae.poincare_kmeans import kmeans, nearest_centroid
 from morphospace.hypervae.vae import PoincareVAE
+
+#: The sub-checkpoint of the fitted VAE inside the segmenter's folder.
+VAE_DIR = "vae"
 
 
 def window_grid(shape: tuple[int, ...], stride: int) -> tuple[int, ...]:
@@ -137,57 +143,86 @@ def segment_volume(
     return np.stack(levels).astype(np.int32)
 
 
+def region_sizes(maps: np.ndarray) -> pd.DataFrame:
+    """One row per region of label maps ``(N, levels, ...)``.
+
+    Columns: ``obs`` (the volume's row), ``level`` (from 1, coarse to fine), ``label``
+    and ``voxels`` (its size).
+    """
+    rows = []
+    for obs, volume in enumerate(maps):
+        for level, labels in enumerate(volume, start=1):
+            counts = np.bincount(labels.ravel())
+            for label in np.flatnonzero(counts):
+                rows.append((obs, level, int(label), int(counts[label])))
+    return pd.DataFrame(rows, columns=["obs", "level", "label", "voxels"])
+
+
 def _tangent_embedding(embed, curvature: float, batch: torch.Tensor) -> torch.Tensor:
     """``logmap0`` of the ball embeddings: coordinates for Euclidean k-means."""
     return ball.logmap0(embed(batch), curvature)
 
 
-class HierarchicalSegmenter(PoincareVAE):
-    """Trains the Poincaré VAE on volumes, then segments each volume at every level.
+class HierarchicalSegmenter(Segmenter):
+    """Trains a Poincaré VAE on volumes, then segments each volume at every level.
 
-    ``encode(volumes)`` returns integer label maps ``(N, levels, D, H, W)``. It is an
-    Encoder of label maps (``output_kind = "label_maps"``) so that ``morphospace run``
-    can train it with ``fit_on`` and write the maps to ``obsm["<key_added>"]``.
+    The fitted VAE is ``vae_`` (saved as the sub-checkpoint ``vae/``); its
+    hyperparameters are this config's VAE fields. ``segment(volumes)`` returns label
+    maps ``(N, levels, D, H, W)`` and a ``regions`` table: the voxels of each label
+    of each level of each volume.
     """
 
     Config = SegmenterConfig
 
-    def segment(self, x) -> np.ndarray:
-        """Label maps ``(N, levels, D, H, W)`` of volumes ``(N, C, D, H, W)``."""
+    def fit(self, x, y=None) -> HierarchicalSegmenter:
+        self.vae_ = PoincareVAE(**self.config.vae_params()).fit(x)
+        return self
+
+    def segment(self, x) -> Segmentation:
+        """Label maps ``(N, levels, D, H, W)`` of volumes ``(N, C, D, H, W)``, region sizes."""
         self.check_is_fitted()
         cfg = self.config
-        volumes = check_array(x, name="volumes", ndim=5, channels=self.in_channels_)
+        volumes = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
         if min(volumes.shape[2:]) < cfg.patch_size:
             raise InputError(
                 f"volumes: spatial shape {volumes.shape[2:]} is smaller than the patch "
                 f"{cfg.patch_size}^3 that {self.name} embeds"
             )
         curvature = cfg.curvature if cfg.latent == "poincare" else None
-        embed = self.embed_patches
+        embed = self.vae_.embed_patches
         if curvature is not None and cfg.cluster_space == "tangent":
-            embed = partial(_tangent_embedding, self.embed_patches, curvature)
+            embed = partial(_tangent_embedding, self.vae_.embed_patches, curvature)
             curvature = None
-        maps = [
-            segment_volume(
-                embed,
-                volume,
-                patch_size=cfg.patch_size,
-                stride=cfg.stride,
-                n_clusters=cfg.n_clusters,
-                curvature=curvature,
-                n_init=cfg.n_init,
-                seed=cfg.seed,
-                batch_size=cfg.window_batch_size,
-                upsample=cfg.upsample,
-                max_points=cfg.max_cluster_points,
-            )
-            for volume in progress(volumes, total=len(volumes), desc=f"{self.name} segmenting")
-        ]
-        return np.stack(maps)
+        maps = np.stack(
+            [
+                segment_volume(
+                    embed,
+                    volume,
+                    patch_size=cfg.patch_size,
+                    stride=cfg.stride,
+                    n_clusters=cfg.n_clusters,
+                    curvature=curvature,
+                    n_init=cfg.n_init,
+                    seed=cfg.seed,
+                    batch_size=cfg.window_batch_size,
+                    upsample=cfg.upsample,
+                    max_points=cfg.max_cluster_points,
+                )
+                for volume in progress(volumes, total=len(volumes), desc=f"{self.name} segmenting")
+            ]
+        )
+        return Segmentation(maps, {"regions": region_sizes(maps)})
 
-    def encode(self, x) -> np.ndarray:
-        return self.segment(x)
+    # ------------------------------------------------------------------ persistence
+    def _save_state(self, directory: Path) -> None:
+        if self.is_fitted():
+            self.vae_.save(directory / VAE_DIR)
 
+    def _load_state(self, directory: Path) -> None:
+        if (directory / VAE_DIR).exists():
+            self.vae_ = PoincareVAE.load(directory / VAE_DIR)
+
+    # ------------------------------------------------------------------ report
     def report_figures(self, context: FigureContext, max_volumes: int = 2) -> list[Figure]:
         """Middle slices of volume, ground truth and matched segmentation at each level."""
         import matplotlib.pyplot as plt
