@@ -42,10 +42,20 @@ def test_registration_dsc_iou_on_known_masks():
     pred = np.zeros((1, 1, 4, 4))
     pred[0, 0, 1:3] = 1  # 8 pixels, 4 shared
     metrics = registry.create("evaluator", "diffkillr.registration").evaluate(
-        masks_true=true, masks_pred=pred.reshape(1, 16)
+        masks_true=true, masks_pred=pred
     )
     assert metrics["dsc"].value == pytest.approx(0.5)
     assert metrics["iou"].value == pytest.approx(4 / 12)
+
+
+@pytest.mark.parametrize("name", ["diffkillr.registration", "diffkillr.counting"])
+def test_flattened_masks_are_refused_not_reshaped(name):
+    masks = np.zeros((2, 1, 16, 16), dtype=int)
+    masks[:, :, 4:8, 4:8] = 1
+    with pytest.raises(InputError, match="4-D"):
+        registry.create("evaluator", name).evaluate(
+            masks_true=masks.reshape(2, 256, 1), masks_pred=masks
+        )
 
 
 def test_registration_field_error_and_folding():
@@ -84,7 +94,7 @@ def test_counting_evaluator_reads_instance_maps():
     labels[0, 0, 12:15, 12:15] = 2
     assert instance_centres(labels[0, 0]).tolist() == [[3.0, 3.0], [13.0, 13.0]]
     metrics = registry.create("evaluator", "diffkillr.counting").evaluate(
-        masks_true=labels, masks_pred=labels.reshape(1, -1).astype(float)
+        masks_true=labels, masks_pred=labels.astype(float)
     )
     assert metrics["f1"].value == 1.0
 

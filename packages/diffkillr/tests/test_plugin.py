@@ -22,11 +22,6 @@ def _annotated_field() -> dict:
     return {"x": fields.obsm["annotated_image"]}
 
 
-_FLATTENED_MASKS = (
-    "accepts masks of any rank: a (N, H*W, 1) array is reshaped to its counterpart's shape "
-    "(or read as (H*W, 1) images) instead of raising InputError"
-)
-
 #: The cases the conformance kit runs here and in the cross env (tests/test_conformance.py).
 CASES = [
     ComponentCase(
@@ -43,9 +38,7 @@ CASES = [
         },
         data=_annotated_field,
     ),
-    ComponentCase("diffkillr.counting", xfail={"rejects_wrong_rank_input": _FLATTENED_MASKS}),
-    ComponentCase("diffkillr.registration", xfail={"rejects_wrong_rank_input": _FLATTENED_MASKS}),
-    "diffkillr",  # matching and orientation, on the kit's default data
+    "diffkillr",  # matching, orientation and the evaluators, on the kit's default data
 ]
 
 
@@ -73,7 +66,36 @@ def test_importing_plugin_and_config_and_planning_pipelines_does_not_import_torc
 
 def test_annotator_validates_nested_network_params():
     with pytest.raises(Exception, match="n_stepz"):
-        registry.create("encoder", "diffkillr.annotator", invariant_net={"n_stepz": 3})
+        registry.create("segmenter", "diffkillr.annotator", invariant_net={"n_stepz": 3})
+
+
+def test_the_nets_take_the_annotators_patch_size_and_seed_unless_they_set_their_own():
+    annotator = registry.create(
+        "segmenter", "diffkillr.annotator", patch_size=16, seed=3, mapping_net={"patch_size": 32}
+    )
+    assert (annotator.config.invariant_net.patch_size, annotator.config.invariant_net.seed) == (
+        16,
+        3,
+    )
+    assert (annotator.config.mapping_net.patch_size, annotator.config.mapping_net.seed) == (32, 3)
+
+
+def test_the_resolved_pipeline_lists_every_default_of_both_nets():
+    from morphospace.core.pipeline.runner import plan, resolve
+    from morphospace.core.pipeline.schema import load_pipeline
+    from morphospace.diffkillr.config import DiffeoInvariantNetConfig, DiffeoMappingNetConfig
+
+    pipeline = load_pipeline("diffkillr.annotate")
+    (step, *_) = resolve(pipeline, plan(pipeline)).steps
+    nets = {"invariant_net": DiffeoInvariantNetConfig, "mapping_net": DiffeoMappingNetConfig}
+    for name, config in nets.items():
+        params = step.params[name]
+        assert set(params) == set(config.model_fields)
+        assert set(params["training"]) == set(
+            config.model_fields["training"].annotation.model_fields
+        )
+        assert params["training"]["n_steps"] == 150  # the pipeline's
+        assert params["patch_size"] == step.params["patch_size"]  # the annotator's
 
 
 def test_datasets_and_pipelines_are_declared():

@@ -60,16 +60,15 @@ class Counting(Evaluator):
     Config = CountingConfig
 
     def evaluate(self, masks_true, masks_pred) -> dict[str, Metric]:
-        true = check_array(masks_true, name="masks_true")
-        pred = check_array(masks_pred, name="masks_pred")
-        if pred.shape != true.shape:
-            if pred.size != true.size:
-                raise InputError(
-                    f"masks_pred of shape {pred.shape} does not match masks_true {true.shape}"
-                )
-            pred = pred.reshape(true.shape)  # e.g. flattened (N, H*W) label maps
-        true_points = [instance_centres(t.reshape(t.shape[-2:])) for t in true]
-        pred_points = [instance_centres(p.reshape(p.shape[-2:])) for p in pred]
+        true = check_array(masks_true, name="masks_true", ndim=4)
+        pred = check_array(masks_pred, name="masks_pred", ndim=4)
+        if pred.shape != true.shape or true.shape[1] != 1:
+            raise InputError(
+                "masks_true and masks_pred must be instance maps (N, 1, H, W) of one shape, "
+                f"found {true.shape} and {pred.shape}"
+            )
+        true_points = [instance_centres(t[0]) for t in true]
+        pred_points = [instance_centres(p[0]) for p in pred]
         scores = counting_scores(true_points, pred_points, self.config.tolerance)
         return {
             name: Metric(value, higher_is_better=name != "count_error")

@@ -17,9 +17,7 @@ from morphospace.diffkillr.config import RegistrationConfig
 
 
 def _as_images(x, like: np.ndarray, name: str) -> np.ndarray:
-    x = check_array(x, name=name)
-    if x.shape != like.shape and x.size == like.size:  # e.g. flattened (N, H*W) label maps
-        x = x.reshape(like.shape)
+    x = check_array(x, name=name, ndim=4)
     if x.shape != like.shape:
         raise InputError(f"{name} has shape {x.shape}, its counterpart {like.shape}")
     return x
@@ -52,12 +50,12 @@ def registration_scores(
     if (images_true is None) != (images_pred is None):
         raise InputError("give both images_true and images_pred, or neither")
     if masks_true is not None:
-        true = check_array(masks_true, name="masks_true")
+        true = check_array(masks_true, name="masks_true", ndim=4)
         dsc, iou = dice_iou(true, _as_images(masks_pred, true, "masks_pred"))
         out["dsc"] = (float(dsc.mean()), True)
         out["iou"] = (float(iou.mean()), True)
     if images_true is not None:
-        true = check_array(images_true, name="images_true").astype(float)
+        true = check_array(images_true, name="images_true", ndim=4).astype(float)
         pred = _as_images(images_pred, true, "images_pred").astype(float)
         a = true.reshape(len(true), -1) - true.reshape(len(true), -1).mean(1, keepdims=True)
         b = pred.reshape(len(pred), -1) - pred.reshape(len(pred), -1).mean(1, keepdims=True)
