@@ -27,20 +27,22 @@ def fields():
 @pytest.fixture(scope="module")
 def annotator(fields, torch_single_thread):
     x = fields.obsm["annotated_image"]
-    return registry.create("encoder", "diffkillr.annotator", **TINY).fit(x[:1])
+    return registry.create("segmenter", "diffkillr.annotator", **TINY).fit(x[:1])
 
 
-def test_encode_returns_one_instance_map_per_field(annotator, fields):
-    out = annotator.encode(fields.obsm["annotated_image"])
-    assert out.shape == (2, 1, 64, 64) and out.dtype == np.int32
-    assert len(annotator.annotations) == 2
+def test_segment_returns_one_instance_map_per_field_and_leaves_no_state(annotator, fields):
+    before = dict(vars(annotator))
+    result = annotator.segment(fields.obsm["annotated_image"])
+    assert result.label_maps.shape == (2, 1, 64, 64) and result.label_maps.dtype == np.int32
+    assert set(result.tables) == {"cells"}
+    assert vars(annotator).keys() == before.keys()
     assert len(annotator.bank_) == 3
 
 
-def test_tables_give_one_row_per_annotated_cell(annotator, fields):
+def test_the_cells_table_gives_one_row_per_annotated_cell(annotator, fields):
     from morphospace.core import tl
 
-    tl.encode(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
+    tl.segment(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
     cells = fields.uns["annotation"]["cells"]
     maps = fields.obsm["annotation"][:, 0]
     for name, field_map in zip(fields.obs_names, maps):
@@ -80,7 +82,7 @@ def test_report_figures_show_the_propagation_and_the_field(annotator, fields):
     from morphospace.core import tl
     from morphospace.core.figures import FigureContext
 
-    tl.encode(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
+    tl.segment(fields, annotator, use_rep="annotated_image", fit=False, key_added="annotation")
     figures = annotator.report_figures(FigureContext(fields, "annotation"))
     assert [title for title, _ in figures] == [
         "DiffKillR: archetype, query, warped mask",
@@ -92,23 +94,23 @@ def test_save_and_load_round_trip(annotator, fields, tmp_path):
     annotator.save(tmp_path / "annotator")
     loaded = load(tmp_path / "annotator")
     x = fields.obsm["annotated_image"]
-    np.testing.assert_array_equal(loaded.encode(x), annotator.encode(x))
+    np.testing.assert_array_equal(loaded.segment(x).label_maps, annotator.segment(x).label_maps)
 
 
 def test_fields_without_any_annotation_are_an_error(fields):
     x = fields.obsm["annotated_image"][1:]
     with pytest.raises(InputError, match="empty"):
-        registry.create("encoder", "diffkillr.annotator", **TINY).fit(x)
+        registry.create("segmenter", "diffkillr.annotator", **TINY).fit(x)
 
 
 def test_fields_without_an_annotation_channel_are_an_error(fields):
     with pytest.raises(InputError, match="annotation channel"):
-        registry.create("encoder", "diffkillr.annotator").fit(fields.obsm["image"])
+        registry.create("segmenter", "diffkillr.annotator").fit(fields.obsm["image"])
 
 
 def test_annotations_that_do_not_match_their_images_are_an_error(annotator):
     with pytest.raises(InputError, match="channel"):
-        annotator.encode(np.zeros((1, 3, 64, 64), dtype=np.float32))
+        annotator.segment(np.zeros((1, 3, 64, 64), dtype=np.float32))
 
 
 @pytest.mark.slow

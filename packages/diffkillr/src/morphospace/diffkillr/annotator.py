@@ -3,14 +3,13 @@
 ``fit`` builds the cell bank from the user's annotated cells (an extra image channel
 holding their instance ids, see :mod:`~morphospace.diffkillr.datasets`), trains a
 DiffeoInvariantNet on the archetypes and off-centre background windows, and a
-DiffeoMappingNet on the archetypes and their masks. ``encode`` annotates every field:
-it returns each field's propagated instance map ``(N, 1, H, W)``, an encoder of label
-maps that a pipeline step stores in ``obsm["<key>"]`` beside the images, where
-evaluators (``diffkillr.counting``, ``diffkillr.registration``) score it against the
-true masks. Per-cell results (propagated centre, orientation, matched archetype, score,
-area) come back from ``tables()`` as one row per cell, which a pipeline step stores in
-``uns["<key>"]["cells"]``; the full :class:`FieldAnnotation` of each field (warped
-masks, timings) stays on the component in ``annotations``.
+DiffeoMappingNet on the archetypes and their masks. ``segment`` annotates every field
+and returns a :class:`~morphospace.core.Segmentation`: each field's propagated instance
+map ``(N, 1, H, W)`` (a segmenter step stores it in ``obsm["<key>"]``, where
+``diffkillr.counting`` and ``diffkillr.registration`` score it against the true masks)
+and a ``cells`` table, one row per cell (propagated centre, orientation, matched
+archetype, score, area), stored in ``uns["<key>"]["cells"]``. :meth:`Annotator.annotate`
+gives the full :class:`FieldAnnotation` of one field (windows, warped masks, timings).
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from morphospace.core import Encoder
+from morphospace.core import Segmentation, Segmenter
 from morphospace.core.errors import InputError
 from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.validation import check_array
@@ -30,7 +30,29 @@ from morphospace.diffkillr.propagation import FieldAnnotation, annotate_field
 BANK_FILE = "cell_bank.npz"
 
 
-class Annotator(Encoder):
+def cell_table(annotations: list[FieldAnnotation]) -> pd.DataFrame:
+    """One row per cell of the annotated fields (see :meth:`Annotator.segment`)."""
+    frames = []
+    for row, field in enumerate(annotations):
+        area = np.bincount(field.labels.ravel(), minlength=len(field) + 1)[1:]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "obs": np.full(len(field), row),
+                    "cell": np.arange(1, len(field) + 1),
+                    "y": field.centres[:, 0],
+                    "x": field.centres[:, 1],
+                    "orientation": field.orientations,
+                    "archetype": field.archetypes,
+                    "score": field.scores,
+                    "area": area[: len(field)],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+class Annotator(Segmenter):
     """Bank from annotated cells -> both networks -> annotate whole fields."""
 
     Config = AnnotatorConfig
@@ -45,9 +67,6 @@ class Annotator(Encoder):
         channel = self.config.annotation_channel % x.shape[1]
         images = np.delete(x, channel, axis=1).astype(np.float32)
         return images, x[:, channel]
-
-    def _sub_params(self, params: dict) -> dict:
-        return {"patch_size": self.config.patch_size, "seed": self.config.seed, **params}
 
     def fit(self, x, y=None) -> Annotator:
         from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
@@ -87,12 +106,8 @@ class Annotator(Encoder):
             background_margin=c.background_margin,
         )
         x_train, y_train = bank.training_set()
-        self.invariant_net_ = DiffeoInvariantNet(**self._sub_params(c.invariant_net)).fit(
-            x_train, y_train
-        )
-        self.mapping_net_ = DiffeoMappingNet(**self._sub_params(c.mapping_net)).fit(
-            bank.patches, bank.masks
-        )
+        self.invariant_net_ = DiffeoInvariantNet(config=c.invariant_net).fit(x_train, y_train)
+        self.mapping_net_ = DiffeoMappingNet(config=c.mapping_net).fit(bank.patches, bank.masks)
         self.bank_ = bank.embed(self.invariant_net_)
         return self
 
@@ -112,60 +127,36 @@ class Annotator(Encoder):
             prefilter=c.prefilter,
         )
 
-    def encode(self, x) -> np.ndarray:
-        """Each field's propagated instance map: ``(N, 1, H, W)`` integers."""
+    def segment(self, x) -> Segmentation:
+        """Each field's propagated instance map ``(N, 1, H, W)`` and the ``cells`` table.
+
+        ``cells`` columns: ``obs`` (the field's row), ``cell`` (its id in the instance
+        map), ``y``, ``x`` (the propagated centre), ``orientation`` (radians, modulo
+        pi), ``archetype`` (index in the bank), ``score`` (cosine score of the match)
+        and ``area`` (pixels of the stitched mask).
+        """
         self.check_is_fitted()
         images, _ = self._split(x)
-        self.annotations = [self.annotate(image) for image in images]
-        return np.stack([a.labels[None] for a in self.annotations]).astype(np.int32)
-
-    def tables(self) -> dict:
-        """``{"cells": DataFrame}``: one row per cell annotated by the last ``encode``.
-
-        Columns: ``obs`` (the field's row), ``cell`` (its id in the instance map), ``y``,
-        ``x`` (the propagated centre), ``orientation`` (radians, modulo pi),
-        ``archetype`` (index in the bank), ``score`` (cosine score of the match) and
-        ``area`` (pixels of the stitched mask).
-        """
-        import pandas as pd
-
-        annotations = getattr(self, "annotations", None)
-        if annotations is None:
-            return {}
-        frames = []
-        for row, field in enumerate(annotations):
-            area = np.bincount(field.labels.ravel(), minlength=len(field) + 1)[1:]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "obs": np.full(len(field), row),
-                        "cell": np.arange(1, len(field) + 1),
-                        "y": field.centres[:, 0],
-                        "x": field.centres[:, 1],
-                        "orientation": field.orientations,
-                        "archetype": field.archetypes,
-                        "score": field.scores,
-                        "area": area[: len(field)],
-                    }
-                )
-            )
-        return {"cells": pd.concat(frames, ignore_index=True)}
+        annotations = [self.annotate(image) for image in images]
+        maps = np.stack([a.labels[None] for a in annotations]).astype(np.int32)
+        return Segmentation(maps, {"cells": cell_table(annotations)})
 
     # ------------------------------------------------------------------ report
     def report_figures(self, context: FigureContext) -> list[Figure]:
+        """The last field, annotated again (one field: cheap), with its propagation."""
         from morphospace.diffkillr.figures import field_figure, propagation_figure
 
-        annotations = getattr(self, "annotations", None)
         record = context.record
-        if not annotations or record is None or record.use_rep not in context.adata.obsm:
+        if not self.is_fitted() or record is None or record.use_rep not in context.adata.obsm:
             return []
-        images, _ = self._split(np.asarray(context.adata.obsm[record.use_rep]))
+        images, _ = self._split(np.asarray(context.adata.obsm[record.use_rep][-1:]))
+        annotation = self.annotate(images[0])
         return [
             (
                 "DiffKillR: archetype, query, warped mask",
-                propagation_figure(self.bank_, images[-1], annotations[-1]),
+                propagation_figure(self.bank_, images[0], annotation),
             ),
-            ("DiffKillR: field with propagated masks", field_figure(images[-1], annotations[-1])),
+            ("DiffKillR: field with propagated masks", field_figure(images[0], annotation)),
         ]
 
     # ------------------------------------------------------------------ persistence

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from morphospace.core.config import EncoderConfig, EvaluatorConfig, RegistrarConfig, Seed
+from morphospace.core.config import (
+    EncoderConfig,
+    EvaluatorConfig,
+    RegistrarConfig,
+    Seed,
+    SegmenterConfig,
+)
 from morphospace.core.training import TrainingConfig
 
 #: Training defaults of the two networks (batch_size: cells per step).
@@ -18,6 +24,9 @@ InvariantNetTraining = TrainingConfig.with_defaults(
     "InvariantNetTraining", n_steps=200, batch_size=16
 )
 MappingNetTraining = TrainingConfig.with_defaults("MappingNetTraining", n_steps=300, batch_size=16)
+
+#: Annotator fields each network inherits unless its own params set them.
+NET_SHARED = ("patch_size", "seed")
 
 DIFFEOMORPHISM_KINDS = (
     "rotation",
@@ -115,11 +124,14 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     )
 
 
-class AnnotatorConfig(EncoderConfig):
-    """The DiffKillR workflow: bank from annotated cells, both nets, whole-field annotation."""
+class AnnotatorConfig(SegmenterConfig):
+    """The DiffKillR workflow: bank from annotated cells, both nets, whole-field annotation.
+
+    ``invariant_net`` and ``mapping_net`` are the two networks' own configs; their
+    ``patch_size`` and ``seed`` default to the annotator's.
+    """
 
     input_kinds: ClassVar[tuple[str, ...]] = ("images",)
-    output_kind: ClassVar[str] = "label_maps"
 
     patch_size: int = Field(32, ge=8, description="cell patch side, px")
     annotation_channel: int = Field(
@@ -143,21 +155,27 @@ class AnnotatorConfig(EncoderConfig):
     prefilter: Literal["otsu", "none"] = Field(
         "otsu", description="embed only windows centred on Otsu foreground ('none': all)"
     )
-    invariant_net: dict[str, Any] = Field({}, description="DiffeoInvariantNet params")
-    mapping_net: dict[str, Any] = Field({}, description="DiffeoMappingNet params")
+    invariant_net: DiffeoInvariantNetConfig = Field(
+        default_factory=DiffeoInvariantNetConfig, description="DiffeoInvariantNet params"
+    )
+    mapping_net: DiffeoMappingNetConfig = Field(
+        default_factory=DiffeoMappingNetConfig, description="DiffeoMappingNet params"
+    )
     seed: Seed = 0
 
-    @field_validator("invariant_net")
+    @model_validator(mode="before")
     @classmethod
-    def _check_invariant(cls, value: dict[str, Any]) -> dict[str, Any]:
-        DiffeoInvariantNetConfig.from_params(value, component="diffkillr.invariant_net")
-        return value
-
-    @field_validator("mapping_net")
-    @classmethod
-    def _check_mapping(cls, value: dict[str, Any]) -> dict[str, Any]:
-        DiffeoMappingNetConfig.from_params(value, component="diffkillr.mapping_net")
-        return value
+    def _nets_share_patch_size_and_seed(cls, data: Any) -> Any:
+        """Give each net the annotator's ``patch_size`` and ``seed`` unless it sets its own."""
+        if not isinstance(data, dict):
+            return data
+        shared = {key: data.get(key, cls.model_fields[key].default) for key in NET_SHARED}
+        nets = {
+            net: {**shared, **data.get(net, {})}
+            for net in ("invariant_net", "mapping_net")
+            if isinstance(data.get(net, {}), dict)
+        }
+        return {**data, **nets}
 
 
 class MatchingConfig(EvaluatorConfig):

@@ -38,7 +38,7 @@ def morphospace_components():
             summary="DiffeoMappingNet: UNet velocity field + scaling and squaring registration",
         ),
         ComponentSpec(
-            kind="encoder",
+            kind="segmenter",
             name="annotator",
             target=f"{_PKG}.annotator:Annotator",
             config=f"{_PKG}.config:AnnotatorConfig",
