@@ -11,7 +11,7 @@ This module deliberately imports nothing but pluggy and the standard library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pluggy
 
@@ -67,5 +67,4 @@ class PipelineSpec:
     resource: str
     summary: str = ""
     demo: bool = False
-    tags: tuple[str, ...] = field(default_factory=tuple)
     requires: tuple[str, ...] = ()

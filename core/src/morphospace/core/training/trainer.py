@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from morphospace.core.dependencies import require
 from morphospace.core.errors import ConfigError
 from morphospace.core.training.config import (
     RESUMABLE_CHANGES,
@@ -119,10 +120,9 @@ def training_record(
 
 def make_accelerator(config: TrainingConfig) -> Any:
     """The ``Accelerator`` every component trains with (device chosen by accelerate)."""
-    from accelerate import Accelerator
-
+    accelerate = require("accelerate", install="accelerate", needed_for="training a component")
     try:
-        accelerator = Accelerator(
+        accelerator = accelerate.Accelerator(
             mixed_precision=config.mixed_precision,
             gradient_accumulation_steps=config.grad_accumulation_steps,
         )
@@ -148,8 +148,7 @@ def train(
     training block; resuming from a ``checkpoint_dir`` written with other values
     raises :class:`~morphospace.core.errors.CheckpointError` naming them.
     """
-    import torch
-
+    torch = require("torch", install="torch", needed_for="training a component")
     accelerator = make_accelerator(config)
     torch.manual_seed(seed)
     model = build_model()

@@ -68,6 +68,5 @@ def morphospace_pipelines():
             name="toy_segmentation",
             resource=f"{_PKG}:pipelines/toy_segmentation.yaml",
             summary="toy volumes -> hyperbolic VAE -> sliding-window segmentation -> Dice",
-            tags=("3d", "segmentation", "hyperbolic"),
         )
     ]
