@@ -73,11 +73,9 @@ def test_the_nets_take_the_annotators_patch_size_and_seed_unless_they_set_their_
     annotator = registry.create(
         "segmenter", "diffkillr.annotator", patch_size=16, seed=3, mapping_net={"patch_size": 32}
     )
-    assert (annotator.config.invariant_net.patch_size, annotator.config.invariant_net.seed) == (
-        16,
-        3,
-    )
-    assert (annotator.config.mapping_net.patch_size, annotator.config.mapping_net.seed) == (32, 3)
+    invariant, mapping = annotator.config.invariant_net, annotator.config.mapping_net
+    assert (invariant.patch_size, invariant.seed) == (16, 3)
+    assert (mapping.patch_size, mapping.seed) == (32, 3)
 
 
 def test_the_resolved_pipeline_lists_every_default_of_both_nets():
