@@ -9,8 +9,9 @@ comment on the line before its fence, which mkdocs does not render::
     ```python
     ...
 
-Each marked block becomes a skipped test named after its page and line, with the
-reason, so ``pytest -ra`` lists every block that is not run. Pages are split between
+A block that needs an optional package runs only where it is installed
+(``<!-- needs: torch -->``). Each block not run becomes a skipped test named after its
+page and line, with the reason, so ``pytest -ra`` lists every block that is not run. Pages are split between
 two environments: :data:`CORE_PAGES` need only morphospace-core and the example plugin
 (``core/tests``), :data:`CROSS_PAGES` the repository's plugins (``tests/``, the cross
 environment). A page with python blocks in neither list fails :func:`unassigned_pages`.
@@ -18,6 +19,7 @@ environment). A page with python blocks in neither list fails :func:`unassigned_
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import types
@@ -41,6 +43,7 @@ CROSS_PAGES = (
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")
 _NO_TEST = re.compile(r"^\s*<!--\s*no-test\s*(?::\s*(?P<reason>.*?))?\s*-->\s*$")
+_NEEDS = re.compile(r"^\s*<!--\s*needs:\s*(?P<modules>[\w., ]+?)\s*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,17 @@ def snippets(page: str) -> list[Snippet]:
         if match["lang"] != "python":
             continue
         previous = next((lines[j] for j in range(start - 1, -1, -1) if lines[j].strip()), "")
-        marker = _NO_TEST.match(previous)
+        marker, needs = _NO_TEST.match(previous), _NEEDS.match(previous)
         skip = (marker["reason"] or "marked no-test") if marker else None
+        if needs:
+            missing = [m for m in re.split(r"[, ]+", needs["modules"]) if not _importable(m)]
+            skip = f"needs {', '.join(missing)}, not installed here" if missing else None
         found.append(Snippet(page, start + 1, "\n".join(body) + "\n", skip))
     return found
+
+
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def unassigned_pages() -> list[str]:

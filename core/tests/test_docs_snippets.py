@@ -42,13 +42,13 @@ def test_no_test_markers_precede_a_python_block():
     """A marker before a non-python block (or none) would silently mark nothing."""
     for page in (*docs.CORE_PAGES, *docs.CROSS_PAGES):
         lines = (docs.ROOT / page).read_text(encoding="utf-8").splitlines()
-        marked = {s.line for s in docs.snippets(page) if s.skip is not None}
+        blocks = {s.line for s in docs.snippets(page)}
         for number, line in enumerate(lines, 1):
-            if docs._NO_TEST.match(line):
+            if docs._NO_TEST.match(line) or docs._NEEDS.match(line):
                 following = next(
                     (n for n in range(number + 1, len(lines) + 1) if lines[n - 1].strip()), None
                 )
-                assert following in marked, f"{page}:{number}: no-test marker before no python block"
+                assert following in blocks, f"{page}:{number}: marker before no python block"
 
 
 @pytest.mark.parametrize("page", [p for p in docs.CORE_PAGES if docs.snippets(p)])
