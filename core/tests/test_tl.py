@@ -1,9 +1,10 @@
 """AnnData tools write scanpy-style keys and check compositions before working."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from morphospace.core import Registrar, registry, tl
+from morphospace.core import Registrar, Segmentation, Segmenter, registry, tl
 from morphospace.core.deformation import Deformation
 from morphospace.core.errors import IncompatibleComponentsError, InputError
 
@@ -106,75 +107,60 @@ def test_complement_selects_the_other_cells(selection, other):
     assert tl.complement(selection) == other
 
 
-def test_an_encoder_of_label_maps_writes_them_beside_the_images(blobs):
+def test_an_encoder_returns_vectors_and_label_maps_are_refused(blobs):
     from morphospace.core import Encoder, EncoderConfig
 
-    class ThresholdConfig(EncoderConfig):
+    class ImagesConfig(EncoderConfig):
         input_kinds = ("images",)
-        output_kind = "label_maps"
 
     class Threshold(Encoder):
-        Config = ThresholdConfig
+        Config = ImagesConfig
 
         def encode(self, x):
             return (np.asarray(x) > 0.5).astype(np.int64)
 
     blobs.obsm["image"] = np.random.default_rng(0).random((blobs.n_obs, 1, 4, 4))
-    tl.encode(blobs, Threshold(), use_rep="image", key_added="mask")
-    assert blobs.obsm["mask"].shape == (blobs.n_obs, 1, 4, 4)
-    assert "X_mask" not in blobs.obsm
-    assert blobs.uns["mask"]["output"] == "label_maps" and "geometry" not in blobs.uns["mask"]
+    with pytest.raises(
+        InputError,
+        match=r"output: expected a 2-D array \(n_samples, n_features\), found shape \(200, 1, 4, 4\)",
+    ):
+        tl.encode(blobs, Threshold(), use_rep="image", key_added="mask")
 
 
-def test_per_object_tables_of_an_encoder_go_to_uns_and_survive_h5ad(blobs, tmp_path):
+class Spots(Segmenter):
+    """One 'spot' per pixel above 0.5; the table lists them."""
+
+    def __init__(self, tables=None, **params):
+        super().__init__(**params)
+        self._tables = tables
+
+    def segment(self, x):
+        maps = (np.asarray(x)[:, :1] > 0.5).astype(np.int32)
+        if self._tables is not None:
+            return Segmentation(maps, self._tables)
+        obs, _, y, x_ = np.nonzero(maps)
+        return Segmentation(maps, {"spots": pd.DataFrame({"obs": obs, "y": y, "x": x_})})
+
+
+def test_per_object_tables_of_a_segmenter_go_to_uns_and_survive_h5ad(blobs, tmp_path):
     import anndata
-    import pandas as pd
 
-    from morphospace.core import Encoder
-
-    class CountingSpots(Encoder):
-        """Finds one 'spot' per positive feature of each cell."""
-
-        def encode(self, x):
-            self.spots_ = np.argwhere(np.asarray(x) > 0)
-            return np.asarray(x)
-
-        def tables(self):
-            obs, feature = self.spots_.T
-            return {"spots": pd.DataFrame({"obs": obs, "feature": feature})}
-
-    tl.encode(blobs, CountingSpots(), key_added="spots")
+    blobs.obsm["image"] = np.random.default_rng(0).random((blobs.n_obs, 1, 4, 4))
+    tl.segment(blobs, Spots(), use_rep="image", fit=False, key_added="spots")
     table = blobs.uns["spots"]["spots"]
-    assert len(table) == int((blobs.X > 0).sum())
+    assert len(table) == int((blobs.obsm["image"] > 0.5).sum())
     first = table.iloc[0]
-    assert blobs[first["obs"]].X[0, first["feature"]] > 0  # rows became obs names
+    assert blobs[first["obs"]].obsm["image"][0, 0, first["y"], first["x"]] > 0.5  # obs names
     blobs.write_h5ad(tmp_path / "spots.h5ad")
     reread = anndata.read_h5ad(tmp_path / "spots.h5ad").uns["spots"]["spots"]
     pd.testing.assert_frame_equal(reread, table, check_dtype=False)
 
 
-def test_tables_must_be_dataframes_with_free_names(blobs):
-    from morphospace.core import Encoder
-
-    class BadTables(Encoder):
-        def __init__(self, tables, **params):
-            super().__init__(**params)
-            self._tables = tables
-
-        def encode(self, x):
-            return np.asarray(x)
-
-        def tables(self):
-            return self._tables
-
-    with pytest.raises(InputError, match="must return pandas DataFrames; 'cells' is a list"):
-        tl.encode(blobs, BadTables({"cells": [1, 2]}), key_added="bad")
-    import pandas as pd
-
-    with pytest.raises(InputError, match="the name 'component' is taken in uns\\['bad'\\]"):
-        tl.encode(blobs, BadTables({"component": pd.DataFrame()}), key_added="bad")
-    with pytest.raises(InputError, match="column 'obs' of 'cells' must hold row numbers 0..199"):
-        tl.encode(blobs, BadTables({"cells": pd.DataFrame({"obs": [0, 200]})}), key_added="bad")
+def test_a_table_may_not_take_a_name_of_the_record(blobs):
+    blobs.obsm["image"] = np.zeros((blobs.n_obs, 1, 4, 4))
+    taken = Spots({"component": pd.DataFrame()})
+    with pytest.raises(InputError, match="the table name 'component' is taken in uns\\['bad'\\]"):
+        tl.segment(blobs, taken, use_rep="image", fit=False, key_added="bad")
 
 
 class ShiftRight(Registrar):

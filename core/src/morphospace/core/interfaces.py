@@ -54,16 +54,6 @@ class Encoder(Component):
     def fit_encode(self, x: Any, y: Any = None) -> np.ndarray:
         return self.fit(x, y).encode(x)
 
-    def tables(self) -> dict[str, Any]:
-        """Per-object tables of the last ``encode``, as pandas DataFrames by name.
-
-        For encoders that find many objects in one observation (every cell of a field),
-        one row per object; an integer column ``obs`` gives the row of ``x`` it belongs
-        to. :func:`morphospace.core.tl.encode` turns those rows into obs names and stores
-        each table in ``uns[<key>][<name>]``. Most encoders have none.
-        """
-        return {}
-
 
 class Segmenter(Component):
     """Finds objects in images or volumes: label maps plus one table row per object.

@@ -1,6 +1,7 @@
 """AnnData tools in scanpy's style: read keys, run a component, write results back.
 
-``encode`` writes ``obsm["X_<key>"]``, ``cluster`` a categorical ``obs[<key>]``,
+``encode`` writes ``obsm["X_<key>"]``, ``segment`` label maps to ``obsm[<key>]`` and
+tables to ``uns[<key>]``, ``cluster`` a categorical ``obs[<key>]``,
 ``evaluate`` ``uns["metrics"][<key>]``; ``register`` and ``translate`` write image
 arrays to ``obsm``. Each records what it ran in ``uns[<key>]`` and takes ``key_added``
 to choose the key. A component is given as an instance or as a registry name plus
@@ -149,11 +150,8 @@ def encode(
     """Fit ``encoder`` (on the rows selected by ``fit_on``) and embed every cell.
 
     ``labels`` names the obs column a supervised encoder learns from. Writes
-    ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry);
-    an encoder whose config declares ``output_kind = "label_maps"`` writes its maps
-    to ``obsm["<key_added>"]`` instead. Per-object tables the encoder reports
-    (:meth:`~morphospace.core.interfaces.Encoder.tables`, e.g. one row per detected
-    cell) go to ``uns[<key_added>][<name>]``.
+    ``obsm["X_<key_added>"]`` and ``uns[<key_added>]`` (component, params, geometry).
+    Label maps and per-object tables come from a Segmenter: see :func:`segment`.
     """
     enc = as_component("encoder", encoder, params)
     x = get_rep(adata, use_rep)
@@ -170,44 +168,16 @@ def encode(
         elif enc.config.requires_labels:
             raise InputError(f"{enc.name} learns from labels: pass labels='<obs column>'")
         enc.fit(x[rows], y)
-    embedding = enc.config.output_kind == "embedding"
-    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2 if embedding else None)
+    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2)
     if z.shape[0] != adata.n_obs:
         raise InputError(f"{enc.name} returned {z.shape[0]} outputs for {adata.n_obs} observations")
     key = key_added or default_key(enc)
-    adata.obsm[f"X_{key}" if embedding else key] = z
-    if embedding:
-        extra = {"geometry": enc.geometry.to_dict()}
-    else:
-        extra = {"output": enc.config.output_kind}
-    _record(adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on, **extra)
-    _store_tables(adata, key, enc)
+    adata.obsm[f"X_{key}"] = z
+    geometry = enc.geometry.to_dict()
+    _record(
+        adata, key, enc, use_rep=use_rep or "X", labels=labels, fit_on=fit_on, geometry=geometry
+    )
     return enc
-
-
-def _store_tables(adata: AnnData, key: str, enc: Encoder) -> None:
-    """Put the encoder's per-object tables beside its record in ``uns[key]``."""
-    import pandas as pd
-
-    record = adata.uns[key]
-    for name, table in enc.tables().items():
-        if not isinstance(table, pd.DataFrame):
-            raise InputError(
-                f"{enc.name}.tables() must return pandas DataFrames; "
-                f"{name!r} is a {type(table).__name__}"
-            )
-        if name in record:
-            raise InputError(f"{enc.name}.tables(): the name {name!r} is taken in uns[{key!r}]")
-        if "obs" in table.columns:
-            rows = table["obs"].to_numpy()
-            if rows.dtype.kind not in "iu" or ((rows < 0) | (rows >= adata.n_obs)).any():
-                raise InputError(
-                    f"{enc.name}.tables(): column 'obs' of {name!r} must hold row numbers "
-                    f"0..{adata.n_obs - 1} of the encoded data, found {rows[:5].tolist()}..."
-                )
-            names = adata.obs_names
-            table = table.assign(obs=pd.Categorical(names[rows], categories=names))
-        record[name] = table
 
 
 def segment(

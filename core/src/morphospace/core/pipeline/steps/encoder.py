@@ -27,10 +27,6 @@ class EncoderAdapter(StepAdapter):
     kind = "encoder"
     model = EncoderStep
 
-    def _output(self, item: PlannedStep) -> str:
-        embedding = item.config.output_kind == "embedding"
-        return f"X_{item.key}" if embedding else item.key
-
     def reads(self, item: PlannedStep) -> dict[str, str]:
         step = item.step
         keys = {step.use_rep or "X": "obsm"}
@@ -38,23 +34,21 @@ class EncoderAdapter(StepAdapter):
         return keys
 
     def writes(self, item: PlannedStep) -> dict[str, str]:
-        return {self._output(item): "obsm"}
+        return {f"X_{item.key}": "obsm"}
 
     def check_plan(self, item: PlannedStep, context: PlanContext) -> None:
         if item.config.requires_labels and item.step.labels is None:
             raise PipelineError(
                 f"{item.label}: {item.info.name} learns from labels; set 'labels: <obs column>'"
             )
-        if item.config.output_kind == "embedding":
-            context.geometries[f"X_{item.key}"] = (item.config.output_geometry(), item.info.name)
+        context.geometries[f"X_{item.key}"] = (item.config.output_geometry(), item.info.name)
 
     def check_data(self, item: PlannedStep, shapes: dict[str, tuple[int, ...]]) -> None:
         rep = item.step.use_rep or "X"
         shape = shapes.get(rep, shapes.get(f"X_{rep}"))
-        if shape is not None:  # None: label maps of an earlier step, checked when run
+        if shape is not None:  # None: an earlier step's output, checked when run
             check_input_kind(shape, item.config.input_kinds, item.info.name, f"use_rep={rep!r}")
-        if item.config.output_kind == "embedding":
-            shapes[f"X_{item.key}"] = (shapes["X"][0], 2)  # any embedding is a feature table
+        shapes[f"X_{item.key}"] = (shapes["X"][0], 2)  # any embedding is a feature table
 
     def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
         from morphospace.core import tl
