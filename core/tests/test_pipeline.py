@@ -238,3 +238,20 @@ def test_embeddings_of_any_size_project_to_two_columns(shape):
     points, axes = project_2d(np.random.default_rng(0).normal(size=shape))
     assert points.shape == (shape[0], 2) and np.isfinite(points).all()
     assert axes == (("PC 1", "PC 2") if shape[1] > 2 else ("dim 1", "dim 2"))
+
+
+def test_validate_checks_dataset_params_without_importing_the_dataset_module():
+    del_modules = [m for m in sys.modules if m == "morphospace_example.blobs"]
+    for name in del_modules:
+        del sys.modules[name]
+    with pytest.raises(PipelineError, match=r"dataset: .*unknown parameter\(s\) n_cels.*n_cells"):
+        plan(_with(dataset={"name": "example.blobs", "params": {"n_cels": 10}}))
+    assert "morphospace_example.blobs" not in sys.modules
+
+
+def test_the_resolved_pipeline_records_every_dataset_default(tmp_path):
+    result = run(BLOBS, tmp_path / "out", report=False)
+    params = result.resolved.dataset.params
+    assert params["n_cells"] == 120 and len(params) > 1
+    again = run(result.resolved, tmp_path / "again", report=False)
+    assert again.metrics == result.metrics

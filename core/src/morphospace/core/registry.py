@@ -462,6 +462,37 @@ class Registry:
             for p in signature.parameters.values()
         ]
 
+    def check_dataset_params(self, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with every literal default of dataset ``name`` filled in.
+
+        Unknown and missing parameters are a :class:`ConfigError`. The parameters are
+        read from the dataset function's source, so its module is not imported; types
+        are checked when the dataset is built.
+        """
+        from morphospace.core.signatures import NOT_LITERAL, REQUIRED, read_parameters
+
+        record = self.dataset_info(name)
+        parameters = read_parameters(record.target)
+        if parameters is None:
+            return dict(params)
+        names = [p.name for p in parameters]
+        unknown = sorted(set(params) - set(names))
+        missing = [p.name for p in parameters if p.default is REQUIRED and p.name not in params]
+        if unknown or missing:
+            problem = f"unknown parameter(s) {', '.join(unknown)}" if unknown else ""
+            if missing:
+                problem += ("; " if problem else "") + f"missing {', '.join(missing)}"
+            raise ConfigError(
+                f"dataset {record.name}: {problem}; it accepts {', '.join(names) or 'none'}"
+            )
+        filled = {
+            p.name: p.default
+            for p in parameters
+            if p.default is not REQUIRED and p.default is not NOT_LITERAL
+        }
+        filled.update(params)
+        return filled
+
     def load_dataset(self, name: str, **params: Any) -> Any:
         """Build dataset ``name`` as an AnnData, with ``params`` checked by signature."""
         record = self.dataset_info(name)

@@ -48,7 +48,7 @@ def plan(
     pipeline = load_pipeline(pipeline, registry)
     if pipeline.dataset.name is not None:
         try:
-            registry.dataset_info(pipeline.dataset.name)
+            registry.check_dataset_params(pipeline.dataset.name, pipeline.dataset.params)
         except MorphospaceError as exc:
             raise PipelineError(f"dataset: {exc}") from None
     planned: list[PlannedStep] = []
@@ -117,7 +117,9 @@ def _load_dataset(pipeline: Pipeline, registry: Registry) -> Any:
     return registry.load_dataset(ref.name, **ref.params)
 
 
-def resolve(pipeline: Pipeline, planned: list[PlannedStep]) -> Pipeline:
+def resolve(
+    pipeline: Pipeline, planned: list[PlannedStep], registry: Registry | None = None
+) -> Pipeline:
     """The pipeline with every default filled in and the versions that ran it."""
     from morphospace.core import __version__
 
@@ -129,7 +131,12 @@ def resolve(pipeline: Pipeline, planned: list[PlannedStep]) -> Pipeline:
     ]
     versions = {"morphospace-core": __version__}
     versions.update({i.info.plugin.distribution: i.info.plugin.version for i in planned})
-    return pipeline.model_copy(update={"steps": steps, "versions": versions})
+    dataset = pipeline.dataset
+    if dataset.name is not None:
+        registry = registry or default_registry()
+        params = registry.check_dataset_params(dataset.name, dataset.params)
+        dataset = dataset.model_copy(update={"params": params})
+    return pipeline.model_copy(update={"steps": steps, "versions": versions, "dataset": dataset})
 
 
 def run(
@@ -148,7 +155,7 @@ def run(
     registry = registry or default_registry()
     pipeline = load_pipeline(pipeline, registry)
     planned = plan(pipeline, registry)
-    resolved = resolve(pipeline, planned)
+    resolved = resolve(pipeline, planned, registry)
     root = None if checkpoints is None else Path(checkpoints)
     configs = [place_directories(item.config, root, item.label) for item in planned]
     for name, version in pipeline.versions.items():

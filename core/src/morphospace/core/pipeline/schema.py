@@ -312,6 +312,7 @@ def load_pipeline(source: str | Path | dict, registry: Any = None) -> Pipeline:
             raise PipelineError(
                 f"{source!r} is neither a pipeline file nor an installed example pipeline: {exc}"
             ) from None
+        (registry or default_registry()).check_requirements(info)
         text, label = info.read_text(), f"example pipeline {info.name}"
     return parse_pipeline(read_document(text, label), label, registry)
 
