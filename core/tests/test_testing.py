@@ -184,18 +184,9 @@ class ReturnsFloats(Evaluator):
         return {"count": float(len(labels))}
 
 
-class MisspelledInput(ReturnsFloats):
-    Config = type("Misspelled", (EvaluatorConfig,), {"inputs": {"labels": "lables"}})
-
-
 def test_an_evaluator_returning_floats_instead_of_metrics_fails():
     with pytest.raises(AssertionError, match=r"'count': 12.0 is not a morphospace.core.Metric"):
         _run("evaluator_metrics", ReturnsFloats)
-
-
-def test_an_evaluator_declaring_an_unknown_input_kind_fails():
-    with pytest.raises(AssertionError, match=r"not \{'labels': 'lables'\}"):
-        _run("evaluator_inputs", MisspelledInput, data=lambda: {"labels": np.arange(4)})
 
 
 class CropsImages(Translator):

@@ -104,3 +104,23 @@ def test_metric_direction():
     assert Metric(0.9).is_better_than(0.8)
     assert Metric(0.1, higher_is_better=False).is_better_than(0.2)
     assert Metric.from_dict(Metric(0.5, False).to_dict()) == Metric(0.5, False)
+
+
+def test_a_misspelled_evaluator_input_kind_fails_when_the_class_is_defined():
+    from morphospace.core.config import EvaluatorConfig
+    from morphospace.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'masx'"):
+
+        class Bad(EvaluatorConfig):
+            inputs = {"truth": "masx"}
+
+
+def test_a_misspelled_encoder_input_kind_fails_when_the_class_is_defined():
+    from morphospace.core.config import EncoderConfig
+    from morphospace.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="imags"):
+
+        class Bad(EncoderConfig):
+            input_kinds = ("imags",)

@@ -121,16 +121,25 @@ def type_text(annotation: Any) -> str:
     return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
 
 
+def _check_input_kinds(cls: type, allowed: tuple[str, ...]) -> None:
+    kinds = cls.input_kinds
+    if not isinstance(kinds, tuple) or not kinds or not set(kinds) <= set(allowed):
+        raise ConfigError(
+            f"{cls.__qualname__}.input_kinds must be a non-empty tuple of "
+            f"{', '.join(allowed)}; found {kinds!r}"
+        )
+
+
 class EncoderConfig(ComponentConfig):
     #: Input kinds accepted by ``fit``/``encode``: "features", "images", "volumes".
     input_kinds: ClassVar[tuple[str, ...]] = ("features",)
     #: Whether ``fit`` needs labels (metric learning, weak supervision).
     requires_labels: ClassVar[bool] = False
-    #: What ``encode`` returns: "embedding", vectors ``(N, d)`` written to
-    #: ``obsm["X_<key>"]`` with a geometry; or "label_maps", one integer map per
-    #: observation ``(N, ...)`` written to ``obsm["<key>"]`` beside the images (a
-    #: segmentation, say). Only embeddings feed clusterers and embedding plots.
-    output_kind: ClassVar[str] = "embedding"
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _check_input_kinds(cls, ("features", "images", "volumes"))
 
     def output_geometry(self) -> Geometry:
         """The geometry of the embeddings; override when it depends on the config."""
@@ -140,6 +149,11 @@ class EncoderConfig(ComponentConfig):
 class SegmenterConfig(ComponentConfig):
     #: Input kinds ``fit``/``segment`` accept: "images" and/or "volumes".
     input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        _check_input_kinds(cls, ("images", "volumes"))
 
 
 class ClustererConfig(ComponentConfig):
@@ -155,12 +169,32 @@ class TranslatorConfig(ComponentConfig):
     pass
 
 
+#: The kinds of data an evaluator input may be: an obs column ("labels") or an obsm
+#: array of embeddings, images, label masks or displacement fields.
+EVALUATOR_INPUT_KINDS = ("labels", "embedding", "images", "masks", "displacement")
+
+
 class EvaluatorConfig(ComponentConfig):
-    #: The inputs ``evaluate`` takes and the kind of data each is: "labels" (an obs
-    #: column) or an obsm array ("embedding", "images", "masks", "displacement").
+    #: The inputs ``evaluate`` takes and the kind of data each is, one of
+    #: :data:`EVALUATOR_INPUT_KINDS`; a misspelled kind fails when the class is defined.
     inputs: ClassVar[dict[str, str]] = {}
     #: Inputs that may be left out.
     optional_inputs: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        bad = {k: v for k, v in cls.inputs.items() if v not in EVALUATOR_INPUT_KINDS}
+        if bad:
+            raise ConfigError(
+                f"{cls.__qualname__}.inputs: kinds {bad} are not among "
+                f"{', '.join(EVALUATOR_INPUT_KINDS)}"
+            )
+        extra = sorted(set(cls.optional_inputs) - set(cls.inputs))
+        if extra:
+            raise ConfigError(
+                f"{cls.__qualname__}.optional_inputs {extra} are not declared in inputs"
+            )
 
 
 CONFIG_BASES: dict[str, type[ComponentConfig]] = {

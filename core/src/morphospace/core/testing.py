@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from morphospace.core import registry
+from morphospace.core.config import EVALUATOR_INPUT_KINDS
 from morphospace.core.errors import (
     ConfigError,
     IncompatibleComponentsError,
@@ -55,9 +56,6 @@ from morphospace.core.errors import (
     NotFittedError,
 )
 from morphospace.core.geometry import EUCLIDEAN, GEOMETRY_KINDS, INPUT_KINDS, Geometry, poincare
-
-#: The kinds of data an evaluator input may be (``EvaluatorConfig.inputs`` values).
-EVALUATOR_INPUT_KINDS = ("labels", "embedding", "images", "masks", "displacement")
 
 #: Kinds whose components learn in ``fit`` (clusterers and evaluators have no ``fit``).
 FITTED_KINDS = ("encoder", "segmenter", "registrar", "translator")
