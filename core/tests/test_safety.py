@@ -496,3 +496,13 @@ def test_a_training_folder_of_a_pipeline_goes_under_the_given_root(tmp_path):
     assert placed.training.checkpoint_dir == str(tmp_path / "ckpt" / "vae")
     assert placed.training.n_steps == 7
     assert config.training.checkpoint_dir == "vae"  # the resolved pipeline keeps the name
+
+
+def test_an_old_flat_training_key_points_to_its_block():
+    from morphospace.core.config import ComponentConfig
+
+    class Trained(ComponentConfig):
+        training: TrainingConfig = TrainingConfig()
+
+    with pytest.raises(ConfigError, match=r"lives in a block now: training: \{n_steps: \.\.\.\}"):
+        Trained.from_params({"n_steps": 10}, component="x")

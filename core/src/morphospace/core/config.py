@@ -64,7 +64,14 @@ class ComponentConfig(pydantic.BaseModel):
         if unknown:
             key = unknown[0]
             close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            nested = cls._nested_home(str(key))
+            hint = (
+                f" It lives in a block now: {nested}: {{{key}: ...}}."
+                if nested
+                else f" Did you mean {close[0]!r}?"
+                if close
+                else ""
+            )
             raise ConfigError(
                 f"{component}: unknown parameter {key!r}.{hint} Valid parameters: {cls.describe()}"
             )
@@ -79,6 +86,16 @@ class ComponentConfig(pydantic.BaseModel):
             raise ConfigError(
                 cap_message(f"{component}: {problems}. Valid parameters: {cls.describe()}")
             ) from None
+
+    @classmethod
+    def _nested_home(cls, key: str) -> str | None:
+        """The nested block (e.g. ``training``) that has a field ``key``, if one does."""
+        for name, field in cls.model_fields.items():
+            block = field.annotation
+            if isinstance(block, type) and issubclass(block, pydantic.BaseModel):
+                if key in block.model_fields:
+                    return name
+        return None
 
     @classmethod
     def describe(cls) -> str:
