@@ -92,9 +92,9 @@ class ComponentConfig(pydantic.BaseModel):
         """The nested block (e.g. ``training``) that has a field ``key``, if one does."""
         for name, field in cls.model_fields.items():
             block = field.annotation
-            if isinstance(block, type) and issubclass(block, pydantic.BaseModel):
-                if key in block.model_fields:
-                    return name
+            is_block = isinstance(block, type) and issubclass(block, pydantic.BaseModel)
+            if is_block and key in block.model_fields:
+                return name
         return None
 
     @classmethod
