@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -439,8 +438,8 @@ cli.main()
 """
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_aborts_cleanly_with_the_shell_exit_code(tmp_path, sig, code):
+def _start_slow_run(tmp_path):
+    """A ``morphospace run`` in a subprocess, stopped inside its staging folder."""
     pipeline = tmp_path / "p.yaml"
     pipeline.write_text(yaml.safe_dump(BLOBS))
     process = subprocess.Popen(
@@ -451,6 +450,12 @@ def test_a_signal_aborts_cleanly_with_the_shell_exit_code(tmp_path, sig, code):
         env=_env(),
     )
     assert process.stdout.readline().strip() == "started"
+    return process
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_aborts_cleanly_with_the_shell_exit_code(tmp_path, sig, code):
+    process = _start_slow_run(tmp_path)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr
@@ -459,20 +464,10 @@ def test_a_signal_aborts_cleanly_with_the_shell_exit_code(tmp_path, sig, code):
 
 
 def test_a_killed_run_leaves_a_partial_that_the_next_run_cleans(tmp_path):
-    pipeline = tmp_path / "p.yaml"
-    pipeline.write_text(yaml.safe_dump(BLOBS))
-    process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_PIPELINE, str(pipeline), str(tmp_path / "out")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    assert process.stdout.readline().strip() == "started"
+    process = _start_slow_run(tmp_path)
     process.kill()
     process.wait(timeout=30)
     assert any(p.name.endswith(".partial") for p in tmp_path.iterdir())
-    time.sleep(0.1)
     run(BLOBS, tmp_path / "out", report=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "p.yaml"]
 
