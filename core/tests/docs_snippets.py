@@ -126,3 +126,36 @@ def run_page(page: str) -> list[Snippet]:
 def _close_figures() -> None:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
+
+
+def page_tests(pages: tuple[str, ...]) -> dict:
+    """The tests a test module runs for ``pages``: ``globals().update(page_tests(...))``.
+
+    One isolating fixture (a temporary working folder, quiet progress, offline), one
+    test per page that runs its blocks, one skipped test per marked block.
+    """
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def _quiet_and_isolated(tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)  # snippets that save write here
+        monkeypatch.setenv("MORPHOSPACE_PROGRESS", "0")
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        monkeypatch.setenv("MPLBACKEND", "Agg")
+
+    @pytest.mark.parametrize("page", [p for p in pages if snippets(p)])
+    def test_page_snippets_run(page):
+        run_page(page)
+
+    marked = [pytest.param(s, id=s.id) for p in pages for s in snippets(p) if s.skip]
+
+    @pytest.mark.parametrize("snippet", marked)
+    def test_marked_snippet(snippet):
+        pytest.skip(f"{snippet.id} not run: {snippet.skip}")
+
+    return {
+        "_quiet_and_isolated": _quiet_and_isolated,
+        "test_page_snippets_run": test_page_snippets_run,
+        "test_marked_snippet": test_marked_snippet,
+    }
+
