@@ -153,5 +153,7 @@ def test_example_pipeline_runs_with_figures(tmp_path):
     assert all(0 <= m["value"] <= 1 for m in dice.values())
     figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
     assert any("segmentation-of-volume2" in name for name in figures)
-    assert (tmp_path / "run" / "components" / "segmentation" / "vae" / "model.safetensors").is_file()
+    assert (
+        tmp_path / "run" / "components" / "segmentation" / "vae" / "model.safetensors"
+    ).is_file()
     assert "regions" in result.adata.uns["segmentation"]

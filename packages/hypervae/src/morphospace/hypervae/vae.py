@@ -152,9 +152,11 @@ class PoincareVAE(SavesModelWeights, Encoder):
             batch = sample_triplets(volumes, cfg.patch_size, n_triplets, step.rng)
             return model(*(torch.from_numpy(b).to(step.device) for b in batch))
 
-        # what the training state depends on: the VAE's fields (not the segmenter's)
-        fields = set(PoincareVAEConfig.model_fields) - {"training"}
-        params = {**cfg.model_dump(mode="json", include=fields), "in_channels": self.in_channels_}
+        # what the training state depends on: the VAE's fields and the input channels
+        params = {
+            **cfg.model_dump(mode="json", exclude={"training"}),
+            "in_channels": self.in_channels_,
+        }
         result = train(
             self._build_model,
             loss_fn,
