@@ -444,7 +444,9 @@ def test_an_os_error_names_the_file(tmp_path):
 
 
 SLOW_PIPELINE = """
-import time, sys
+import signal, sys, time
+# as in an interactive shell: a background job (CI, nohup) starts with SIGINT ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from morphospace.core import cli
 from morphospace.core.pipeline import runner
 original = runner._load_dataset
