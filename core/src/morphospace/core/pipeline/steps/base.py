@@ -109,6 +109,19 @@ class StepAdapter:
         raise NotImplementedError
 
 
+def fit_on_rows(item: PlannedStep) -> dict[str, Any]:
+    """The ``tl`` arguments of a step that fits on the rows ``fit_on`` selects, then applies
+    to every row (encoders, segmenters)."""
+    step = item.step
+    return {
+        "use_rep": step.use_rep,
+        "labels": step.labels,
+        "fit": step.fit,
+        "fit_on": step.fit_on,
+        "key_added": item.key,
+    }
+
+
 def column_of(where: str | None) -> str | None:
     """The obs column a selection such as ``"~train"`` or ``"batch == 2"`` reads."""
     if where is None:

@@ -12,6 +12,7 @@ from morphospace.core.pipeline.steps.base import (
     StepAdapter,
     StepModel,
     column_of,
+    fit_on_rows,
 )
 
 
@@ -53,13 +54,4 @@ class EncoderAdapter(StepAdapter):
     def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
         from morphospace.core import tl
 
-        step = item.step
-        tl.encode(
-            adata,
-            component,
-            use_rep=step.use_rep,
-            labels=step.labels,
-            fit=step.fit,
-            fit_on=step.fit_on,
-            key_added=item.key,
-        )
+        tl.encode(adata, component, **fit_on_rows(item))

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from morphospace.core.geometry import check_input_kind
-from morphospace.core.pipeline.steps.base import PlannedStep, StepAdapter, StepModel, column_of
+from morphospace.core.pipeline.steps.base import (
+    PlannedStep,
+    StepAdapter,
+    StepModel,
+    column_of,
+    fit_on_rows,
+)
 
 
 class SegmenterStep(StepModel):
@@ -40,13 +46,4 @@ class SegmenterAdapter(StepAdapter):
     def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
         from morphospace.core import tl
 
-        step = item.step
-        tl.segment(
-            adata,
-            component,
-            use_rep=step.use_rep,
-            labels=step.labels,
-            fit=step.fit,
-            fit_on=step.fit_on,
-            key_added=item.key,
-        )
+        tl.segment(adata, component, **fit_on_rows(item))
