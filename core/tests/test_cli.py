@@ -35,7 +35,7 @@ def _run_module(*args, pythonpath=None):
 def test_plugins_lists_components():
     result = _invoke("plugins")
     assert result.exit_code == 0
-    assert "example  (morphospace-example-plugin 0.1.0)" in result.output
+    assert "example  (morphospace-example-plugin 0.2.0)" in result.output
     assert "example.random_projection" in result.output
 
 
@@ -51,7 +51,7 @@ def test_plugins_json():
 
 def test_info_shows_schema_with_defaults():
     output = _invoke("info", "example.random_projection").output
-    assert "encoder, morphospace-example-plugin 0.1.0" in output
+    assert "encoder, morphospace-example-plugin 0.2.0" in output
     assert "n_components" in output and "default 2" in output and "output dimension" in output
     assert "inputs: features" in output
 
@@ -199,7 +199,7 @@ def test_demo_fails_when_every_demo_needs_something_missing(monkeypatch, tmp_pat
 
 def test_info_of_a_dataset_shows_its_parameters():
     output = _invoke("info", "example.blobs").output
-    assert "example.blobs  (dataset, morphospace-example-plugin 0.1.0)" in output
+    assert "example.blobs  (dataset, morphospace-example-plugin 0.2.0)" in output
     assert "parameters:" in output
     assert [line.split() for line in output.splitlines() if "n_cells" in line] == [
         ["n_cells", "int", "default", "300"]

@@ -40,8 +40,8 @@ def test_save_load_round_trip_gives_identical_output(blobs, tmp_path):
     encoder.save(tmp_path / "ckpt")
     record = json.loads((tmp_path / "ckpt" / "config.json").read_text())
     assert record["component"] == "example.random_projection"
-    assert record["plugin_version"] == "0.1.0"
-    assert record["plugin_api_version"] == 1
+    assert record["plugin_version"] == "0.2.0"
+    assert record["plugin_api_version"] == 2
     assert record["params"] == {"n_components": 3, "seed": 1}
     assert set(record["files"]) == {"state.npz"}
     for loaded in (load(tmp_path / "ckpt"), type(encoder).load(tmp_path / "ckpt")):

@@ -82,7 +82,7 @@ def test_resolved_pipeline_fills_defaults_records_versions_and_reproduces(tmp_pa
     resolved = yaml.safe_load((tmp_path / "a" / "pipeline.resolved.yaml").read_text())
     assert resolved["steps"][0]["params"] == {"n_components": 2, "seed": 3}  # seed from pipeline
     assert resolved["steps"][2]["key_added"] == "rand_index"
-    assert resolved["versions"]["morphospace-example-plugin"] == "0.1.0"
+    assert resolved["versions"]["morphospace-example-plugin"] == "0.2.0"
     assert "morphospace-core" in resolved["versions"]
     again = run(tmp_path / "a" / "pipeline.resolved.yaml", tmp_path / "b")
     assert again.metrics == first.metrics

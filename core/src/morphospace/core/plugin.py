@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "morphospace.plugins"
 
 #: The plugin API this core implements. A plugin returns the version it targets from
 #: ``morphospace_api_version``; a different major version is skipped with the reason.
-PLUGIN_API_VERSION = 1
+PLUGIN_API_VERSION = 2
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)

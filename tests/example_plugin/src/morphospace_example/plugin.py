@@ -1,7 +1,6 @@
 """The plugin's entry point: declares components by name, imports none of them."""
 
 from morphospace.core.plugin import (
-    PLUGIN_API_VERSION,
     ComponentSpec,
     DatasetSpec,
     PipelineSpec,
@@ -11,7 +10,7 @@ from morphospace.core.plugin import (
 
 @hookimpl
 def morphospace_api_version():
-    return PLUGIN_API_VERSION
+    return 2  # the plugin API this plugin is written for (core 0.2)
 
 
 @hookimpl

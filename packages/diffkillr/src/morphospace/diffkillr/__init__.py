@@ -6,4 +6,4 @@ and the archetype's annotations (mask, centre, orientation) are warped onto it.
 Importing this package is light: the torch modules load on first use.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

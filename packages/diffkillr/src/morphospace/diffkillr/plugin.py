@@ -5,7 +5,6 @@ Nothing here imports torch: the components' ``Config`` classes live in the light
 """
 
 from morphospace.core.plugin import (
-    PLUGIN_API_VERSION,
     ComponentSpec,
     DatasetSpec,
     PipelineSpec,
@@ -17,7 +16,7 @@ _PKG = "morphospace.diffkillr"
 
 @hookimpl
 def morphospace_api_version():
-    return PLUGIN_API_VERSION
+    return 2  # the plugin API this plugin is written for (core 0.2)
 
 
 @hookimpl

@@ -5,7 +5,6 @@ first use.
 """
 
 from morphospace.core.plugin import (
-    PLUGIN_API_VERSION,
     ComponentSpec,
     DatasetSpec,
     PipelineSpec,
@@ -28,7 +27,7 @@ def _spec(kind: str, name: str, target: str, config: str, summary: str) -> Compo
 
 @hookimpl
 def morphospace_api_version():
-    return PLUGIN_API_VERSION
+    return 2  # the plugin API this plugin is written for (core 0.2)
 
 
 @hookimpl

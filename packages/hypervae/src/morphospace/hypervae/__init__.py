@@ -4,4 +4,4 @@ Importing this package is cheap; torch is imported only by the implementation
 modules (``vae``, ``gyroplane``, ...), which the registry loads on first use.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,7 +1,6 @@
 """The hypervae entry point: declares components, datasets and pipelines; imports none."""
 
 from morphospace.core.plugin import (
-    PLUGIN_API_VERSION,
     ComponentSpec,
     DatasetSpec,
     PipelineSpec,
@@ -13,7 +12,7 @@ _PKG = "morphospace.hypervae"
 
 @hookimpl
 def morphospace_api_version():
-    return PLUGIN_API_VERSION
+    return 2  # the plugin API this plugin is written for (core 0.2)
 
 
 @hookimpl
