@@ -76,3 +76,10 @@ def test_registrar_steps_require_both_images():
     assert {"moving", "fixed"} <= {
         n for n, f in RegistrarStep.model_fields.items() if f.is_required()
     }
+
+
+def test_only_a_factors_input_takes_a_list_of_columns():
+    pipeline = yaml.safe_load(yaml.safe_dump(BLOBS))
+    pipeline["steps"][2]["inputs"]["labels_true"] = ["blob", "train"]
+    with pytest.raises(PipelineError, match=r"labels_true \(labels\) names one key"):
+        plan(pipeline)

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from morphospace.core import Registrar, Segmentation, Segmenter, registry, tl
+from morphospace.core import Evaluator, Metric, Registrar, Segmentation, Segmenter, registry, tl
+from morphospace.core.config import EvaluatorConfig
 from morphospace.core.deformation import Deformation
 from morphospace.core.errors import IncompatibleComponentsError, InputError
 
@@ -196,3 +197,35 @@ def test_register_refuses_label_maps_of_another_size(blobs):
         InputError, match=r"moving_labels obsm\['mask'\] must be label maps \(N, C, H, W\)"
     ):
         tl.register(blobs, ShiftRight(), moving="moving", fixed="moving", moving_labels="mask")
+
+
+class CountsDistinctRows(Evaluator):
+    """Scores a factor table: how many distinct combinations of the named columns."""
+
+    Config = type("FactorInputs", (EvaluatorConfig,), {"inputs": {"factors": "factors"}})
+
+    def evaluate(self, factors):
+        assert isinstance(factors, pd.DataFrame)
+        self.columns_seen_ = list(factors.columns)
+        distinct = len(factors.drop_duplicates())
+        return {"distinct": Metric(float(distinct), higher_is_better=True)}
+
+
+def test_a_factors_input_reaches_the_evaluator_as_a_table_of_the_named_columns(blobs):
+    blobs.obs["parity"] = np.arange(blobs.n_obs) % 2
+    evaluator = CountsDistinctRows()
+    metrics = tl.evaluate(blobs, evaluator, factors=["blob", "parity"], where="train")
+    assert evaluator.columns_seen_ == ["blob", "parity"]
+    train = blobs.obs[blobs.obs["train"]]
+    assert metrics["distinct"].value == len(train[["blob", "parity"]].drop_duplicates())
+    assert tl.evaluate(blobs, evaluator, factors="blob")["distinct"].value == 3
+
+
+def test_a_factors_input_names_its_missing_column(blobs):
+    with pytest.raises(InputError, match="factors column 'size' is not in adata.obs"):
+        tl.evaluate(blobs, CountsDistinctRows(), factors=["blob", "size"])
+
+
+def test_a_list_is_refused_for_an_input_that_is_one_column(blobs):
+    with pytest.raises(InputError, match=r"labels_true \(labels\) names one key"):
+        tl.evaluate(blobs, "example.rand_index", labels_true=["blob", "train"], labels_pred="blob")

@@ -186,9 +186,10 @@ class TranslatorConfig(ComponentConfig):
     pass
 
 
-#: The kinds of data an evaluator input may be: an obs column ("labels") or an obsm
-#: array of embeddings, images, label masks or displacement fields.
-EVALUATOR_INPUT_KINDS = ("labels", "embedding", "images", "masks", "displacement")
+#: The kinds of data an evaluator input may be: an obs column ("labels"), several obs
+#: columns ("factors", e.g. the known factors of variation, given to ``evaluate`` as a
+#: DataFrame) or an obsm array of embeddings, images, label masks or displacement fields.
+EVALUATOR_INPUT_KINDS = ("labels", "factors", "embedding", "images", "masks", "displacement")
 
 
 class EvaluatorConfig(ComponentConfig):

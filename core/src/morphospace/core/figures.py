@@ -32,7 +32,7 @@ class StepRecord:
     component: str
     params: Mapping[str, Any] = field(default_factory=dict)
     reads: Mapping[str, Any] = field(default_factory=dict)
-    inputs: Mapping[str, str] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)  #: a name or, for factors, names
 
     @property
     def use_rep(self) -> str | None:

@@ -125,6 +125,10 @@ def _evaluator_input(kind: str, n: int = 12) -> np.ndarray:
     rng = np.random.default_rng(0)
     if kind == "labels":
         return np.arange(n) % 3
+    if kind == "factors":
+        import pandas as pd
+
+        return pd.DataFrame({"shape": np.arange(n) % 3, "size": np.arange(n) // 3 % 2})
     if kind == "embedding":
         return make_features(n=n, n_features=4)[0]
     if kind == "images":

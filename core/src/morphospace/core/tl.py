@@ -10,6 +10,7 @@ its params. Every function returns the fitted component (or the metrics).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from morphospace.core.segmentation import Segmentation
 from morphospace.core.validation import check_array, check_labels
 
 if TYPE_CHECKING:
+    import pandas as pd
     from anndata import AnnData
 
     from morphospace.core.interfaces import (
@@ -85,6 +87,24 @@ def get_obs(adata: AnnData, key: str, what: str = "labels") -> np.ndarray:
             f"{', '.join(map(str, adata.obs.columns)) or 'none'}"
         )
     return adata.obs[key].to_numpy()
+
+
+def get_factors(adata: AnnData, keys: str | Sequence[str], what: str = "factors") -> pd.DataFrame:
+    """Obs columns ``keys`` (one name or several) as a DataFrame, in the order given."""
+    names = [keys] if isinstance(keys, str) else list(keys)
+    if not names:
+        raise InputError(f"{what}: name at least one obs column")
+    for key in names:
+        get_obs(adata, key, what)
+    return adata.obs[names].reset_index(drop=True)
+
+
+def _evaluator_input(adata: AnnData, kind: str, key: Any, name: str) -> Any:
+    if kind == "factors":
+        return get_factors(adata, key, name)
+    if not isinstance(key, str):
+        raise InputError(f"{name} ({kind}) names one key, found {key!r}")
+    return get_obs(adata, key, name) if kind == "labels" else get_rep(adata, key)
 
 
 def select(adata: AnnData, where: str | None) -> np.ndarray:
@@ -272,9 +292,12 @@ def evaluate(
     key_added: str | None = None,
     where: str | None = None,
     params: dict[str, Any] | None = None,
-    **inputs: str,
+    **inputs: str | Sequence[str],
 ) -> dict[str, Metric]:
     """Score with ``evaluator``; each input names an obs column or obsm key.
+
+    A ``"factors"`` input names several obs columns and reaches the evaluator as a
+    DataFrame of those columns.
 
     ``where`` restricts scoring to some cells (e.g. ``"~train"`` for held-out cells).
     Metrics go to ``uns["metrics"][<key_added>]`` and are returned.
@@ -294,8 +317,8 @@ def evaluate(
         raise InputError(f"where={where!r} selects no cells")
     values = {}
     for name, key in inputs.items():
-        data = get_obs(adata, key, name) if declared[name] == "labels" else get_rep(adata, key)
-        values[name] = data[rows]
+        data = _evaluator_input(adata, declared[name], key, name)
+        values[name] = data[rows].reset_index(drop=True) if declared[name] == "factors" else data[rows]
     metrics = ev.evaluate(**values)
     key = key_added or default_key(ev)
     store = dict(adata.uns.get(METRICS_KEY, {}))

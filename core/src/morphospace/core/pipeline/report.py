@@ -33,8 +33,9 @@ def color_columns(pipeline: Pipeline, adata: Any, embedding: str) -> list[str]:
     clusters = [r.key for r in records if r.use_rep in (embedding, name) and r.key in adata.obs]
     columns += clusters
     for record in records:
-        if set(record.inputs.values()) & set(clusters):
-            columns += record.inputs.values()
+        named = [k for v in record.inputs.values() for k in ([v] if isinstance(v, str) else v)]
+        if set(named) & set(clusters):
+            columns += named
     columns += pipeline.report.color_by
     seen: list[str] = []
     for column in columns:

@@ -16,7 +16,7 @@ from morphospace.core.pipeline.steps.base import (
 
 class EvaluatorStep(StepModel):
     kind: Literal["evaluator"] = "evaluator"
-    inputs: dict[str, str]
+    inputs: dict[str, str | list[str]]  #: a 'factors' input names a list of obs columns
     where: str | None = None
 
 
@@ -26,10 +26,12 @@ class EvaluatorAdapter(StepAdapter):
 
     def reads(self, item: PlannedStep) -> dict[str, str]:
         declared = item.config.inputs
-        keys = {
-            v: ("obs" if declared.get(k) == "labels" else "obsm")
-            for k, v in item.step.inputs.items()
-        }
+        keys: dict[str, str] = {}
+        for name, value in item.step.inputs.items():
+            if declared.get(name) == "factors":
+                keys.update((column, "obs") for column in _names(value))
+            else:
+                keys[value] = "obs" if declared.get(name) == "labels" else "obsm"
         if item.step.where:
             keys[column_of(item.step.where)] = "obs"
         return keys
@@ -48,6 +50,12 @@ class EvaluatorAdapter(StepAdapter):
                 + (f"; unknown: {', '.join(unknown)}" if unknown else "")
                 + (f"; missing: {', '.join(absent)}" if absent else "")
             )
+        for name, value in given.items():
+            if declared[name] != "factors" and not isinstance(value, str):
+                raise PipelineError(
+                    f"{item.label}: input {name} ({declared[name]}) names one key, found "
+                    f"{value!r}; only 'factors' inputs take a list of obs columns"
+                )
 
     def run(self, item: PlannedStep, adata: Any, component: Any) -> dict[str, Any]:
         from morphospace.core import tl
@@ -56,3 +64,7 @@ class EvaluatorAdapter(StepAdapter):
             adata, component, key_added=item.key, where=item.step.where, **item.step.inputs
         )
         return {name: metric.to_dict() for name, metric in metrics.items()}
+
+
+def _names(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
