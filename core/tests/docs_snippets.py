@@ -158,4 +158,3 @@ def page_tests(pages: tuple[str, ...]) -> dict:
         "test_page_snippets_run": test_page_snippets_run,
         "test_marked_snippet": test_marked_snippet,
     }
-

@@ -207,12 +207,12 @@ def test_info_of_a_dataset_shows_its_parameters():
 
 
 def test_info_of_a_component_of_an_uninstalled_plugin_is_not_called_a_dataset():
-    result = CliRunner().invoke(cli, ["info", "drl.ada_gvae"])
+    result = CliRunner().invoke(cli, ["info", "notyet.encoder"])
     assert result.exit_code == 1
     message = " ".join(result.output.split())
     assert (
-        "no installed plugin provides the component or dataset 'drl.ada_gvae' "
-        "(no plugin named 'drl' is installed)" in message
+        "no installed plugin provides the component or dataset 'notyet.encoder' "
+        "(no plugin named 'notyet' is installed)" in message
     )
     assert "Installed components: example." in message
 
@@ -280,8 +280,8 @@ def morphospace_api_version():
 
 @hookimpl
 def morphospace_pipelines():
-    return [PipelineSpec("needy", "fake_needy:needy.yaml", "needs drl", demo=True,
-                         requires=("drl",))]
+    return [PipelineSpec("needy", "fake_needy:needy.yaml", "needs notyet", demo=True,
+                         requires=("notyet",))]
 """
 
 
@@ -289,7 +289,7 @@ def test_demo_skips_a_pipeline_whose_required_plugin_is_missing(fake_plugins, tm
     fake_plugins.add("fake-needy", "needy", "fake_needy", NEEDY_PLUGIN)
     demo = _run_module("demo", "--out", str(tmp_path / "demo"), pythonpath=fake_plugins.root)
     assert (
-        "skipped: pipeline needy.needy needs the plugin 'drl', which is not installed: "
-        "pip install morphospace-drl" in demo.stdout
+        "skipped: pipeline needy.needy needs the plugin 'notyet', which is not installed: "
+        "pip install morphospace-notyet" in demo.stdout
     )
     assert not (tmp_path / "demo" / "needy.needy").exists()

@@ -340,10 +340,10 @@ def test_lookup_of_an_unknown_name_covers_components_and_datasets(fake_plugins):
     fake_plugins.add_good()
     with pytest.raises(
         ComponentNotFoundError,
-        match=r"no installed plugin provides the component or dataset 'drl.ada_gvae' "
-        r"\(no plugin named 'drl' is installed\)",
+        match=r"no installed plugin provides the component or dataset 'notyet.encoder' "
+        r"\(no plugin named 'notyet' is installed\)",
     ):
-        fake_plugins.registry().lookup("drl.ada_gvae")
+        fake_plugins.registry().lookup("notyet.encoder")
     with pytest.raises(ComponentNotFoundError, match=r"Did you mean 'ball.tiny'"):
         fake_plugins.registry().lookup("ball.tin")
     assert fake_plugins.registry().lookup("tiny").name == "ball.tiny"

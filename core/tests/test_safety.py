@@ -23,6 +23,7 @@ import yaml
 from morphospace.core import registry
 from morphospace.core.atomic import OUTPUT_MARKER, atomic_directory
 from morphospace.core.checkpoint import file_sha256
+from morphospace.core.config import INPUT_FILE
 from morphospace.core.errors import (
     CheckpointError,
     ConfigError,
@@ -31,7 +32,7 @@ from morphospace.core.errors import (
     PipelineError,
 )
 from morphospace.core.pipeline import load_pipeline, plan, run
-from morphospace.core.pipeline.paths import check_directory_names, place_directories
+from morphospace.core.pipeline.paths import check_path_names, place_paths
 from morphospace.core.training.config import TrainingConfig
 
 BLOBS = {
@@ -498,20 +499,41 @@ class _Trained(pydantic.BaseModel):
     training: TrainingConfig = TrainingConfig()
 
 
+NO_ROOTS = {"directory": None, "input_file": None}
+
+
+class _ReadsWeights(pydantic.BaseModel):
+    weights: str | None = pydantic.Field(None, json_schema_extra=INPUT_FILE)
+
+
 def test_a_pipeline_may_not_name_a_training_folder_outside_the_given_root(tmp_path):
     config = _Trained(training=TrainingConfig(checkpoint_dir="../../victim"))
     with pytest.raises(PipelineError, match=r"params.training.checkpoint_dir must be a plain name"):
-        check_directory_names(config, "step 1 (x)")
+        check_path_names(config, "step 1 (x)")
     with pytest.raises(PipelineError, match="pass --checkpoints DIR"):
-        place_directories(_Trained(training=TrainingConfig(checkpoint_dir="vae")), None, "step 1")
+        place_paths(_Trained(training=TrainingConfig(checkpoint_dir="vae")), NO_ROOTS, "step 1")
 
 
 def test_a_training_folder_of_a_pipeline_goes_under_the_given_root(tmp_path):
     config = _Trained(training=TrainingConfig(checkpoint_dir="vae", n_steps=7))
-    placed = place_directories(config, tmp_path / "ckpt", "step 1")
+    placed = place_paths(config, {"directory": tmp_path / "ckpt"}, "step 1")
     assert placed.training.checkpoint_dir == str(tmp_path / "ckpt" / "vae")
     assert placed.training.n_steps == 7
     assert config.training.checkpoint_dir == "vae"  # the resolved pipeline keeps the name
+
+
+# ------------------------------------------------------------------ files read by params
+@pytest.mark.parametrize("name", ["../../etc/secret.safetensors", "/etc/secret.safetensors"])
+def test_a_pipeline_may_not_name_a_file_to_read_outside_the_given_root(name):
+    with pytest.raises(PipelineError, match=r"params.weights must be a plain name"):
+        check_path_names(_ReadsWeights(weights=name), "step 1 (x)")
+
+
+def test_a_file_a_pipeline_names_is_read_only_from_the_inputs_folder(tmp_path):
+    with pytest.raises(PipelineError, match=r"params.weights names a file to read.*--inputs DIR"):
+        place_paths(_ReadsWeights(weights="w.safetensors"), NO_ROOTS, "step 1")
+    placed = place_paths(_ReadsWeights(weights="w.safetensors"), {"input_file": tmp_path}, "s")
+    assert placed.weights == str(tmp_path / "w.safetensors")
 
 
 def test_an_old_flat_training_key_points_to_its_block():

@@ -237,11 +237,21 @@ def validate(pipeline: str) -> None:
     default=None,
     help="Folder for resumable training state (a step's training.checkpoint_dir goes under it).",
 )
-def run(pipeline: str, out: Path, overwrite: bool, checkpoints: Path | None) -> None:
+@click.option(
+    "--inputs",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder that files named in the pipeline's params (e.g. backbone weights) are read from.",
+)
+def run(
+    pipeline: str, out: Path, overwrite: bool, checkpoints: Path | None, inputs: Path | None
+) -> None:
     """Run a pipeline (a YAML/JSON file or an example name) into OUT."""
     from morphospace.core.pipeline import run as run_pipeline
 
-    result = run_pipeline(pipeline, out, overwrite=overwrite, checkpoints=checkpoints)
+    result = run_pipeline(
+        pipeline, out, overwrite=overwrite, checkpoints=checkpoints, inputs=inputs
+    )
     _print_metrics(result.metrics)
     click.echo(f"results in {result.out} (report: {result.out / 'report.html'})")
 

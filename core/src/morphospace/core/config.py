@@ -25,6 +25,11 @@ from morphospace.core.geometry import EUCLIDEAN, Geometry
 #: the user gives (see :mod:`morphospace.core.pipeline.paths`).
 DIRECTORY = {"morphospace_path": "directory"}
 
+#: ``json_schema_extra`` of a field that names a file the component reads (e.g. the
+#: weights of a pretrained backbone): a pipeline may set it only to a plain name, read
+#: from a folder the user gives (``--inputs DIR``).
+INPUT_FILE = {"morphospace_path": "input_file"}
+
 #: A seed numpy and torch both accept: 0 <= seed < 2**32.
 Seed = Annotated[int, pydantic.Field(ge=0, le=2**32 - 1)]
 

@@ -318,7 +318,9 @@ def evaluate(
     values = {}
     for name, key in inputs.items():
         data = _evaluator_input(adata, declared[name], key, name)
-        values[name] = data[rows].reset_index(drop=True) if declared[name] == "factors" else data[rows]
+        values[name] = data[rows]
+        if declared[name] == "factors":
+            values[name] = values[name].reset_index(drop=True)
     metrics = ev.evaluate(**values)
     key = key_added or default_key(ev)
     store = dict(adata.uns.get(METRICS_KEY, {}))

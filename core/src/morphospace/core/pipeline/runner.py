@@ -23,7 +23,7 @@ import numpy as np
 
 from morphospace.core.atomic import atomic_directory
 from morphospace.core.errors import MorphospaceError, PipelineError
-from morphospace.core.pipeline.paths import check_directory_names, place_directories
+from morphospace.core.pipeline.paths import check_path_names, place_paths
 from morphospace.core.pipeline.schema import Pipeline, dump_pipeline, load_pipeline
 from morphospace.core.pipeline.steps import ADAPTERS, PlanContext, PlannedStep
 from morphospace.core.registry import Registry, default_registry
@@ -76,7 +76,7 @@ def plan(
                 "give each step its own key_added"
             )
         keys[key] = index
-        check_directory_names(config, label)
+        check_path_names(config, label)
         item = PlannedStep(index, step, info, config, key, ADAPTERS[info.kind])
         item.adapter.check_plan(item, context)
         planned.append(item)
@@ -146,18 +146,23 @@ def run(
     registry: Registry | None = None,
     report: bool = True,
     checkpoints: str | Path | None = None,
+    inputs: str | Path | None = None,
 ) -> RunResult:
     """Run ``pipeline`` and write its results to ``out`` (all or nothing).
 
     ``checkpoints`` is the folder under which steps may keep resumable training state
-    (a step's ``training.checkpoint_dir`` names a subfolder of it).
+    (a step's ``training.checkpoint_dir`` names a subfolder of it); ``inputs`` the
+    folder that files named by steps' params (e.g. backbone weights) are read from.
     """
     registry = registry or default_registry()
     pipeline = load_pipeline(pipeline, registry)
     planned = plan(pipeline, registry)
     resolved = resolve(pipeline, planned, registry)
-    root = None if checkpoints is None else Path(checkpoints)
-    configs = [place_directories(item.config, root, item.label) for item in planned]
+    roots = {
+        "directory": None if checkpoints is None else Path(checkpoints),
+        "input_file": None if inputs is None else Path(inputs),
+    }
+    configs = [place_paths(item.config, roots, item.label) for item in planned]
     for name, version in pipeline.versions.items():
         if resolved.versions.get(name, version) != version:
             logger.warning(
