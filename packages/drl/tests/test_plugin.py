@@ -2,13 +2,17 @@
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from morphospace.core import registry
 from morphospace.core.testing import ComponentCase, parametrize_with_checks, training_params
+from morphospace.drl.backbones import save_random_vit
 
 PACKAGE = Path(__file__).resolve().parents[1]
 PIPELINE = PACKAGE / "src/morphospace/drl/pipelines/transfer.yaml"
+#: A random ViT for the feature VAE's case (no pretrained weights can be had offline).
+VIT = save_random_vit(Path(tempfile.mkdtemp(prefix="drl-vit-")) / "vit.safetensors")
 
 
 def _tiny(name: str, **extra) -> dict:
@@ -24,6 +28,15 @@ def _tiny(name: str, **extra) -> dict:
 CASES = [
     ComponentCase("drl.ada_gvae", params=_tiny("drl.ada_gvae")),
     ComponentCase("drl.beta_vae", params=_tiny("drl.beta_vae")),
+    ComponentCase(
+        "drl.feature_vae",
+        params=_tiny(
+            "drl.feature_vae",
+            source_pairs=8,
+            backbone_weights=str(VIT),
+            backbone_image_size=16,
+        ),
+    ),
     "drl",  # the evaluators, on the kit's default data
 ]
 
@@ -38,6 +51,7 @@ def test_every_component_dataset_and_pipeline_is_registered():
     assert names == {
         "drl.ada_gvae",
         "drl.beta_vae",
+        "drl.feature_vae",
         "drl.omes",
         "drl.dci",
         "drl.mig",

@@ -47,6 +47,14 @@ def _numbers_only(annotation: Any) -> bool:
     return False
 
 
+def _problem(err: Mapping[str, Any]) -> str:
+    """One validation error: the field and the bad value, or a whole-config rule's message."""
+    if not err["loc"]:  # a model validator: a rule across fields, its message says it all
+        return str(err["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(p) for p in err["loc"])
+    return f"parameter {where!r}: {err['msg']} (got {short_repr(err.get('input'))})"
+
+
 class ComponentConfig(pydantic.BaseModel):
     """Base of every component's hyperparameters: unknown keys and wrong types are rejected."""
 
@@ -83,11 +91,7 @@ class ComponentConfig(pydantic.BaseModel):
         try:
             return cls(**params)
         except pydantic.ValidationError as exc:
-            problems = "; ".join(
-                f"parameter {'.'.join(str(p) for p in err['loc'])!r}: {err['msg']} "
-                f"(got {short_repr(err.get('input'))})"
-                for err in exc.errors()
-            )
+            problems = "; ".join(_problem(err) for err in exc.errors())
             raise ConfigError(
                 cap_message(f"{component}: {problems}. Valid parameters: {cls.describe()}")
             ) from None

@@ -6,12 +6,21 @@ without importing the networks, so this module imports only pydantic and the cor
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from morphospace.core.config import ComponentConfig, EncoderConfig, EvaluatorConfig, Seed
+from morphospace.core.config import (
+    INPUT_FILE,
+    ComponentConfig,
+    EncoderConfig,
+    EvaluatorConfig,
+    Seed,
+)
 from morphospace.core.training import TrainingConfig
+
+#: Factors of the Texture-dSprites source (texture, colour, shape, scale, orientation, x, y).
+SOURCE_FACTORS = 7
 
 #: Training on the source (pairs or images per step = batch_size).
 SourceTraining = TrainingConfig.with_defaults(
@@ -58,18 +67,14 @@ class VAEFields(EncoderConfig):
     )
 
 
-class AdaGVAEConfig(VAEFields):
-    """Ada-GVAE: a VAE trained on pairs that share most factors (weak supervision).
+class WeakSupervision(ComponentConfig):
+    """How source pairs supervise a code: which dimensions are shared, how they combine.
 
     For each pair the per-dimension KL between the two posteriors is thresholded halfway
-    between its min and max; dimensions below it are shared and their posteriors combined.
+    between its min and max ('argmax'); dimensions below it are shared and their
+    posteriors combined. A config using it has ``latent_dim`` and ``beta`` too.
     """
 
-    source: Literal["texture_dsprites"] = Field(
-        "texture_dsprites",
-        description="procedural source of pairs (weak supervision needs pairs), rendered at "
-        "the target's image size and channels",
-    )
     aggregation: Literal["argmax", "label"] = Field(
         "argmax",
         description="which dimensions are shared: 'argmax' adaptive KL threshold per pair "
@@ -83,18 +88,90 @@ class AdaGVAEConfig(VAEFields):
     pairs: PairSampling = Field(default_factory=PairSampling, description="pair sampling")
 
     @model_validator(mode="after")
-    def _label_needs_a_dimension_per_factor(self) -> AdaGVAEConfig:
-        if self.aggregation == "label" and self.latent_dim < 7:
+    def _label_needs_a_dimension_per_factor(self) -> WeakSupervision:
+        if self.aggregation == "label" and self.latent_dim < SOURCE_FACTORS:
             raise ValueError(
                 "aggregation 'label' ties latent dimension i to source factor i, so "
-                f"latent_dim must be at least the 7 factors of texture_dsprites, got "
-                f"{self.latent_dim}"
+                f"latent_dim must be at least the {SOURCE_FACTORS} factors of "
+                f"texture_dsprites, got {self.latent_dim}"
+            )
+        if max(self.pairs.k or 1, self.pairs.k_max) > SOURCE_FACTORS:
+            raise ValueError(
+                f"pairs: at most the {SOURCE_FACTORS} factors of texture_dsprites can change "
+                f"in a pair, got k={self.pairs.k}, k_max={self.pairs.k_max}"
             )
         return self
 
 
+class AdaGVAEConfig(WeakSupervision, VAEFields):
+    """Ada-GVAE: the conv VAE trained on source pairs that share most factors."""
+
+    source: Literal["texture_dsprites"] = Field(
+        "texture_dsprites",
+        description="procedural source of pairs (weak supervision needs pairs), rendered at "
+        "the target's image size and channels",
+    )
+
+
 class BetaVAEConfig(VAEFields):
     """β-VAE, the unsupervised baseline: the same network trained on single images."""
+
+
+class FeatureVAEConfig(WeakSupervision, VAEFields):
+    """An MLP VAE on backbone features, weakly supervised by source pairs like Ada-GVAE.
+
+    Source pairs and the images given to ``fit`` pass through a frozen backbone first:
+    a ViT read from a local weights file (DINO or timm layout), or any registered encoder.
+    """
+
+    backbone: str = Field(
+        "vit",
+        description="'vit': a Vision Transformer read from backbone_weights; or the name of "
+        "a registered encoder (e.g. 'drl.beta_vae'), fitted on fit's images",
+    )
+    backbone_weights: str | None = Field(
+        None,
+        description="the ViT's weights, a local .safetensors file (DINO/timm layout); "
+        "nothing is downloaded",
+        json_schema_extra=INPUT_FILE,
+    )
+    backbone_params: dict[str, Any] = Field(
+        default_factory=dict, description="params of a registered backbone"
+    )
+    backbone_image_size: int = Field(
+        64, ge=16, description="side the ViT sees images at (a multiple of its patch size)"
+    )
+    hidden_units: int = Field(256, ge=1, description="width of the MLP's two hidden layers")
+    source: Literal["texture_dsprites"] = Field(
+        "texture_dsprites", description="procedural source of pairs"
+    )
+    source_pairs: int = Field(
+        2048, ge=1, description="source pairs whose features are computed once and trained on"
+    )
+
+    @model_validator(mode="after")
+    def _backbone_and_weights_agree(self) -> FeatureVAEConfig:
+        if self.backbone == "vit":
+            if self.backbone_weights is None:
+                raise ValueError(
+                    "backbone 'vit' needs backbone_weights, a local .safetensors file of a "
+                    "DINO or timm ViT (no weights are downloaded); or name a registered "
+                    "encoder as backbone"
+                )
+            if self.backbone_params:
+                raise ValueError("backbone_params are for a registered backbone, not 'vit'")
+        else:
+            if "." not in self.backbone:
+                raise ValueError(
+                    f"backbone must be 'vit' or a registered encoder's qualified name "
+                    f"('plugin.name'), got {self.backbone!r}"
+                )
+            if self.backbone_weights is not None:
+                raise ValueError(
+                    "backbone_weights is read only by backbone 'vit'; a registered backbone "
+                    "takes its settings in backbone_params"
+                )
+        return self
 
 
 class _FactorScoreConfig(EvaluatorConfig):

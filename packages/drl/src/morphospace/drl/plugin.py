@@ -28,6 +28,13 @@ def morphospace_components():
             summary="β-VAE, the unsupervised baseline on the same network",
         ),
         ComponentSpec(
+            kind="encoder",
+            name="feature_vae",
+            target=f"{_PKG}.feature_vae:FeatureVAE",
+            config=f"{_PKG}.config:FeatureVAEConfig",
+            summary="MLP VAE on frozen backbone features (a local ViT or a registered encoder)",
+        ),
+        ComponentSpec(
             kind="evaluator",
             name="omes",
             target=f"{_PKG}.omes:OMES",

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from morphospace.core import Encoder
 from morphospace.core.errors import InputError
@@ -27,15 +26,13 @@ from morphospace.core.figures import Figure, FigureContext, step_record
 from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array
 from morphospace.drl import aggregation
-from morphospace.drl.config import AdaGVAEConfig, BetaVAEConfig
-from morphospace.drl.networks import ConvVAE
+from morphospace.drl.config import AdaGVAEConfig, BetaVAEConfig, WeakSupervision
+from morphospace.drl.networks import MLPVAE, ConvVAE
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
 
-
-def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Negative log-likelihood of images in [0, 1] under pixel logits, summed per image."""
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+#: Either network: ``posterior``, ``decode`` and ``nll`` are all the objectives use.
+VAENetwork = ConvVAE | MLPVAE
 
 
 def sample(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -43,20 +40,20 @@ def sample(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
 
 
-def vae_losses(model: ConvVAE, x: torch.Tensor, beta: float) -> dict[str, torch.Tensor]:
-    """The β-VAE objective on a batch of single images."""
+def vae_losses(model: VAENetwork, x: torch.Tensor, beta: float) -> dict[str, torch.Tensor]:
+    """The β-VAE objective on a batch of single samples."""
     mu, logvar = model.posterior(x)
-    reconstruction = bernoulli_nll(model.decode(sample(mu, logvar)), x).mean()
+    reconstruction = model.nll(sample(mu, logvar), x).mean()
     kl = aggregation.kl_to_standard_normal(mu, logvar).sum(1).mean()
     return {"loss": reconstruction + beta * kl, "reconstruction": reconstruction, "kl": kl}
 
 
 def pair_losses(
-    model: ConvVAE,
+    model: VAENetwork,
     x1: torch.Tensor,
     x2: torch.Tensor,
     changed: torch.Tensor,
-    config: AdaGVAEConfig,
+    config: WeakSupervision,
 ) -> dict[str, torch.Tensor]:
     """The Ada-GVAE objective on a batch of pairs: both ELBOs with shared posteriors."""
     mu1, logvar1 = model.posterior(x1)
@@ -69,10 +66,7 @@ def pair_losses(
     (m1, v1), (m2, v2) = aggregation.aggregate(
         mu1, logvar1, mu2, logvar2, shared, config.combination
     )
-    reconstruction = (
-        bernoulli_nll(model.decode(sample(m1, v1)), x1)
-        + bernoulli_nll(model.decode(sample(m2, v2)), x2)
-    ).mean()
+    reconstruction = (model.nll(sample(m1, v1), x1) + model.nll(sample(m2, v2), x2)).mean()
     kl = (
         aggregation.kl_to_standard_normal(m1, v1).sum(1)
         + aggregation.kl_to_standard_normal(m2, v2).sum(1)
