@@ -48,3 +48,13 @@ def test_info_and_validation_import_no_implementation():
     )
     assert not loaded & set(IMPLEMENTATIONS)
     assert "torch" not in loaded
+
+
+def test_a_plugin_config_importing_the_training_block_loads_no_numpy():
+    code = (
+        "import sys\n"
+        "from morphospace.core.training import TrainingConfig\n"
+        "TrainingConfig(n_steps=3)\n"
+        "assert 'numpy' not in sys.modules, 'numpy was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

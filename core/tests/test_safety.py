@@ -544,3 +544,24 @@ def test_an_old_flat_training_key_points_to_its_block():
 
     with pytest.raises(ConfigError, match=r"lives in a block now: training: \{n_steps: \.\.\.\}"):
         Trained.from_params({"n_steps": 10}, component="x")
+
+
+def test_a_component_saved_without_a_registry_name_loads_through_its_declared_entry(tmp_path):
+    from morphospace.core.checkpoint import load_component
+
+    encoder = _fitted_projection()
+    encoder.save(tmp_path / "enc")
+    _rewrite_config(tmp_path / "enc", component=None)  # as saved from a class made directly
+    loaded = load_component(tmp_path / "enc")  # found by its declared target, not imported
+    assert loaded.name == "example.random_projection"
+    x = np.random.default_rng(1).normal(size=(6, 5))
+    np.testing.assert_array_equal(loaded.encode(x), encoder.encode(x))
+
+
+def test_a_checkpoint_naming_an_undeclared_class_is_still_refused(tmp_path):
+    from morphospace.core.checkpoint import load_component
+
+    _fitted_projection().save(tmp_path / "enc")
+    _rewrite_config(tmp_path / "enc", component=None, target="os:system")
+    with pytest.raises(CheckpointError, match="os:system, which no installed plugin declares"):
+        load_component(tmp_path / "enc")

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from morphospace.core.crops import crop
 from morphospace.core.errors import InputError
-from morphospace.diffkillr.cell_bank import CellBank, crop
+from morphospace.diffkillr.cell_bank import CellBank
 from morphospace.diffkillr.synthetic_fields import make_field
 
 

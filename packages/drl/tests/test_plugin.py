@@ -37,7 +37,12 @@ CASES = [
             backbone_image_size=16,
         ),
     ),
-    "drl",  # the evaluators, on the kit's default data
+    # the evaluators on the kit's default data (12 rows, 3 classes of 4): the probe needs a
+    # member of every class per fold, and a small GBT keeps it quick
+    ComponentCase("drl.omes"),
+    ComponentCase("drl.dci", params={"n_estimators": 10}),
+    ComponentCase("drl.mig"),
+    ComponentCase("drl.probe", params={"n_folds": 2, "gbt_n_estimators": 10}),
 ]
 
 

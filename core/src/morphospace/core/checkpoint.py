@@ -183,6 +183,10 @@ def _class_for(record: dict[str, Any], directory: Path, expected: type | None) -
     from morphospace.core.registry import default_registry
 
     held = record["component"] or record["target"]
+    if not record["component"]:  # saved from a class made directly: find its registry entry
+        declared = [c.name for c in default_registry().list() if c.target == record["target"]]
+        if len(declared) == 1:
+            record = {**record, "component": declared[0]}
     if (
         expected is not None
         and expected is not Component

@@ -1,7 +1,8 @@
 """Training torch components: one trainer, its config block, resumable safetensors state.
 
-Importing this package never imports torch (the trainer imports it inside
-:func:`train`), so a plugin's light config module can import :class:`TrainingConfig`.
+Importing this package is light: names load on first access (PEP 562), so a plugin's
+config module can import :class:`TrainingConfig` without numpy, safetensors or torch
+(the trainer imports torch inside :func:`train`).
 
 - :mod:`.config`: :class:`TrainingConfig`, the learning-rate schedule, per-step seeds;
 - :mod:`.trainer`: :func:`train`, :class:`EMA`, :class:`TrainedModel`;
@@ -9,41 +10,39 @@ Importing this package never imports torch (the trainer imports it inside
 - :mod:`.state`: weights and training state as safetensors, checked on resume.
 """
 
-from morphospace.core.training.config import TrainingConfig, learning_rate_factor
-from morphospace.core.training.loop import progress, train_loop
-from morphospace.core.training.state import (
-    MODEL_FILE,
-    STATE_POINTER,
-    SavesModelWeights,
-    TrainingCheckpoints,
-    flatten_state,
-    load_arrays,
-    load_state_dict_file,
-    load_training_state,
-    save_arrays,
-    save_training_state,
-    unflatten_state,
-)
-from morphospace.core.training.trainer import EMA, TrainedModel, TrainingStep, train
+from __future__ import annotations
 
-__all__ = [
-    "EMA",
-    "MODEL_FILE",
-    "STATE_POINTER",
-    "SavesModelWeights",
-    "TrainedModel",
-    "TrainingCheckpoints",
-    "TrainingConfig",
-    "TrainingStep",
-    "flatten_state",
-    "learning_rate_factor",
-    "load_arrays",
-    "load_state_dict_file",
-    "load_training_state",
-    "progress",
-    "save_arrays",
-    "save_training_state",
-    "train",
-    "train_loop",
-    "unflatten_state",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "TrainingConfig": "config",
+    "learning_rate_factor": "config",
+    "progress": "loop",
+    "train_loop": "loop",
+    "MODEL_FILE": "state",
+    "STATE_POINTER": "state",
+    "SavesModelWeights": "state",
+    "TrainingCheckpoints": "state",
+    "flatten_state": "state",
+    "load_arrays": "state",
+    "load_state_dict_file": "state",
+    "load_training_state": "state",
+    "save_arrays": "state",
+    "save_training_state": "state",
+    "unflatten_state": "state",
+    "EMA": "trainer",
+    "TrainedModel": "trainer",
+    "TrainingStep": "trainer",
+    "train": "trainer",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'morphospace.core.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from morphospace.core.crops import crop
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.diffeomorphisms import principal_axis
@@ -30,24 +31,6 @@ class BankMatch:
     score: np.ndarray
     background_score: np.ndarray
     is_cell: np.ndarray
-
-
-def crop(
-    image: np.ndarray, centres: np.ndarray, size: int, fill: float | None = None
-) -> np.ndarray:
-    """Square windows ``(K, C, size, size)`` of ``image (C, H, W)`` centred on integer centres.
-
-    Centres are clipped to the image; outside it a window reads ``fill`` (default: the
-    image's median, i.e. background).
-    """
-    fill = float(np.median(image)) if fill is None else fill
-    half = size // 2
-    padded = np.pad(image, ((0, 0), (half, half), (half, half)), constant_values=fill)
-    centres = np.rint(np.asarray(centres)).astype(int).reshape(-1, 2)
-    centres = np.clip(centres, 0, np.array(image.shape[1:]) - 1)  # windows stay on the image
-    if len(centres) == 0:
-        return np.zeros((0, image.shape[0], size, size), dtype=image.dtype)
-    return np.stack([padded[:, r : r + size, c : c + size] for r, c in centres])
 
 
 @dataclass

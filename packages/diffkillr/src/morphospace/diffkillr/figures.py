@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from morphospace.diffkillr.cell_bank import CellBank, crop
+from morphospace.core.crops import crop
+from morphospace.diffkillr.cell_bank import CellBank
 from morphospace.diffkillr.propagation import FieldAnnotation
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from morphospace.core.crops import crop
 from morphospace.core.deformation import Deformation
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
-from morphospace.diffkillr.cell_bank import CellBank, crop
+from morphospace.diffkillr.cell_bank import CellBank
 
 
 def propagate_masks(masks: np.ndarray, deformation: Deformation) -> np.ndarray:

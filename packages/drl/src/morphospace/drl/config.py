@@ -220,4 +220,7 @@ class ProbeConfig(EvaluatorConfig):
     models: tuple[Literal["gbt", "mlp"], ...] = Field(
         ("gbt", "mlp"), min_length=1, description="classifiers to fit"
     )
+    gbt_n_estimators: int = Field(100, ge=1, description="boosting stages of the GBT probe")
+    gbt_max_depth: int = Field(3, ge=1, description="depth of the GBT probe's trees")
+    mlp_hidden_units: int = Field(64, ge=1, description="hidden units of the MLP probe")
     seed: Seed = Field(0, description="seeds the folds and the classifiers")
