@@ -12,6 +12,7 @@ from morphospace.core import (
     Encoder,
     EncoderConfig,
     Evaluator,
+    Metric,
     EvaluatorConfig,
     Registrar,
     Segmentation,
@@ -391,3 +392,15 @@ def test_default_data_follows_the_declared_input_kind():
     assert data["geometry"] == poincare(1.0)
     assert np.linalg.norm(data["z"], axis=1).max() < 1
     assert set(default_data("translator", TranslatorConfig)["conditions"]) == {"a", "b", "c"}
+
+
+class NamesWithASlash(Evaluator):
+    Config = type("Inputs", (EvaluatorConfig,), {"inputs": {"labels": "labels"}})
+
+    def evaluate(self, labels):
+        return {"score/part": Metric(1.0, higher_is_better=True)}
+
+
+def test_an_evaluator_naming_a_metric_with_a_slash_fails():
+    with pytest.raises(AssertionError, match=r"'score/part' has a '/'.*'score.part'"):
+        _run("evaluator_metrics", NamesWithASlash)

@@ -94,7 +94,7 @@ def test_importance_matrix_puts_each_factor_on_its_own_dimension():
 def test_metrics_are_the_three_scores_and_two_per_factor():
     factors = factor_grid(repeats=1)
     expected = {"dci_disentanglement", "dci_completeness", "dci_informativeness"}
-    expected |= {f"dci_{s}/{f}" for s in ("completeness", "informativeness") for f in SIZES}
+    expected |= {f"dci_{s}.{f}" for s in ("completeness", "informativeness") for f in SIZES}
     assert set(scores(disentangled_code(factors), factors)) == expected
 
 

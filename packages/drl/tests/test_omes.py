@@ -78,7 +78,7 @@ def test_a_factor_without_pairs_is_left_out_with_a_warning():
     z = code(factors["shape"], factors["size"], factors["hue"])
     with pytest.warns(UserWarning, match="'hue'"):
         result = scores(z, factors)
-    assert "omes/hue" not in result and "omes/shape" in result
+    assert "omes.hue" not in result and "omes.shape" in result
 
 
 # ---------------------------------------------------------------- known answers
@@ -118,13 +118,13 @@ def test_one_factor_spread_over_two_dimensions_lowers_multiple_encoding_not_over
     result = scores(z, factors)
     assert result["omes_multiple_encoding"] < 0.95
     assert result["omes_overlap"] == pytest.approx(1.0, abs=0.01)
-    assert result["omes/shape"] < result["omes/size"] == pytest.approx(1.0, abs=0.01)
+    assert result["omes.shape"] < result["omes.size"] == pytest.approx(1.0, abs=0.01)
 
 
 def test_a_factor_no_dimension_encodes_scores_zero(factors):
     result = scores(code(factors["shape"], factors["size"]), factors)
-    assert result["omes/hue"] == pytest.approx(0.0, abs=0.01)
-    assert result["omes/shape"] == pytest.approx(1.0, abs=0.01)
+    assert result["omes.hue"] == pytest.approx(0.0, abs=0.01)
+    assert result["omes.shape"] == pytest.approx(1.0, abs=0.01)
 
 
 def test_alpha_weighs_overlap_against_multiple_encoding(factors):

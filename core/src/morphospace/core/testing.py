@@ -724,6 +724,10 @@ def check_evaluator_metrics(case: ComponentCase) -> None:
         assert isinstance(name, str) and isinstance(metric, Metric), (
             f"{case.name}: {name!r}: {metric!r} is not a morphospace.core.Metric"
         )
+        assert "/" not in name, (
+            f"{case.name}: metric name {name!r} has a '/', which an .h5ad file cannot hold "
+            "as a key: name per-part metrics 'score.part'"
+        )
         assert np.isfinite(float(metric.value)), f"{case.name}: {name} = {metric.value}"
         assert isinstance(metric.higher_is_better, bool), f"{case.name}: {name} has no direction"
 

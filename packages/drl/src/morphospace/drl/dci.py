@@ -18,7 +18,7 @@ dimension) disentanglement (completeness) is 1 by definition. A factor whose tra
 rows hold a single value has no classifier: its importances are 0 (completeness 0) and
 its accuracy is that of predicting that value. Metrics (higher is better):
 ``dci_disentanglement``, ``dci_completeness``, ``dci_informativeness``, and per factor
-``dci_completeness/<factor>`` and ``dci_informativeness/<factor>``.
+``dci_completeness.<factor>`` and ``dci_informativeness.<factor>``.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ class DCI(Evaluator):
             "dci_informativeness": float(accuracy.mean()),
         }
         for name, c, a in zip(names, complete, accuracy, strict=True):
-            metrics[f"dci_completeness/{name}"] = float(c)
-            metrics[f"dci_informativeness/{name}"] = float(a)
+            metrics[f"dci_completeness.{name}"] = float(c)
+            metrics[f"dci_informativeness.{name}"] = float(a)
         return {key: Metric(value, higher_is_better=True) for key, value in metrics.items()}
 
     def report_figures(self, context: FigureContext) -> list[Figure]:

@@ -9,7 +9,7 @@ most informative dimensions, normalised by its entropy::
     MIG(f) = (I[d1, f] - I[d2, f]) / H(f),   MIG = mean over factors of MIG(f)
 
 With a one-dimensional code the second term is 0. Metrics (higher is better): ``mig`` and
-``mig/<factor>`` for every factor column. A constant dimension falls in one bin and
+``mig.<factor>`` for every factor column. A constant dimension falls in one bin and
 carries no information. Binning makes MIG positive on pure noise by the plug-in bias of
 mutual information, about ``(n_bins - 1)(K - 1) / 2N`` nats for a factor of K values.
 """
@@ -69,5 +69,5 @@ class MIG(Evaluator):
         gaps = mutual_information_gaps(info, entropies)
         metrics = {"mig": Metric(float(gaps.mean()), higher_is_better=True)}
         for name, gap in zip(names, gaps, strict=True):
-            metrics[f"mig/{name}"] = Metric(float(gap), higher_is_better=True)
+            metrics[f"mig.{name}"] = Metric(float(gap), higher_is_better=True)
         return metrics

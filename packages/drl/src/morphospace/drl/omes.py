@@ -63,7 +63,7 @@ all the evaluator raises. Every dimension that any factor moves must belong to a
 in ``factors``: a dimension driven by an unlisted factor changes within every pair, so it
 looks like it encodes every listed factor. With no active dimension all scores are 0.
 Metrics (higher is better): ``omes``, ``omes_overlap``, ``omes_multiple_encoding`` and
-``omes/<factor>`` (``OMES(f)``) for every factor that has pairs.
+``omes.<factor>`` (``OMES(f)``) for every factor that has pairs.
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ class OMES(Evaluator):
             "omes_multiple_encoding": float(multiple.mean()),
         }
         for name, value in zip(names, per_factor, strict=True):
-            metrics[f"omes/{name}"] = float(value)
+            metrics[f"omes.{name}"] = float(value)
         return {key: Metric(value, higher_is_better=True) for key, value in metrics.items()}
 
     def report_figures(self, context: FigureContext) -> list[Figure]:
