@@ -297,3 +297,44 @@ def test_bad_cell_codes_and_seeds_are_refused(clean):
         clean.render(np.zeros((1, 5), int), [0])
     with pytest.raises(ConfigError, match="noise"):
         SyntheticCells(noise=-1)
+
+
+# ------------------------------------------------------------------ real nuclei (stardist's image)
+def test_nuclei_are_one_crop_per_ground_truth_nucleus_with_measured_factors():
+    from morphospace.drl.datasets import NUCLEUS_FACTORS, nuclei
+
+    adata = nuclei(crop_size=48)
+    assert adata.n_obs == 125  # the nuclei of stardist's img2d.tif
+    assert adata.obsm["image"].shape == (125, 1, 48, 48)
+    assert adata.obsm["image"].dtype == np.float32
+    assert 0 <= adata.obsm["image"].min() and adata.obsm["image"].max() <= 1
+    masks = adata.obsm["mask"]
+    assert (masks.sum(axis=(1, 2, 3)) > 0).all()
+    assert masks[:, 0, 24, 24].mean() > 0.9  # crops are centred on their nucleus
+    for name, levels in NUCLEUS_FACTORS.items():
+        assert set(adata.obs[name]) == set(range(levels))
+    # quantile levels: the area terciles hold a third of the nuclei each
+    assert adata.obs["area"].value_counts().min() >= 41
+    assert adata.obs.groupby("area")["area_value"].max().is_monotonic_increasing
+    assert adata.obs["train"].sum() == 100
+
+
+def test_nuclei_without_stardist_say_what_to_install(monkeypatch):
+    import importlib.util
+
+    from morphospace.core.errors import MissingDependencyError
+    from morphospace.drl.datasets import nuclei
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "stardist" else real(name, *a)
+    )
+    with pytest.raises(MissingDependencyError, match=r"pip install 'morphospace-drl\[nuclei\]'"):
+        nuclei()
+
+
+def test_nuclei_crop_size_must_suit_the_network():
+    from morphospace.drl.datasets import nuclei
+
+    with pytest.raises(ConfigError, match="crop_size: expected a multiple of 16"):
+        nuclei(crop_size=40)

@@ -63,7 +63,7 @@ def test_every_component_dataset_and_pipeline_is_registered():
         "drl.probe",
     }
     datasets = {d.name for d in registry.datasets()}
-    assert {"drl.texture_dsprites", "drl.synthetic_cells", "drl.digits"} <= datasets
+    assert {"drl.texture_dsprites", "drl.synthetic_cells", "drl.digits", "drl.nuclei"} <= datasets
     assert "drl.transfer" in {p.name for p in registry.pipelines()}
 
 

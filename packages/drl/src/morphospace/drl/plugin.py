@@ -83,6 +83,11 @@ def morphospace_datasets():
             target=f"{_PKG}.datasets:digits",
             summary="scikit-learn's 8x8 handwritten digits, upsampled: a real-image sanity target",
         ),
+        DatasetSpec(
+            name="nuclei",
+            target=f"{_PKG}.datasets:nuclei",
+            summary="real fluorescence nuclei (stardist's bundled image): crops, measured factors",
+        ),
     ]
 
 
