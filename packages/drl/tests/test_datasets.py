@@ -307,7 +307,7 @@ def test_nuclei_are_one_crop_per_ground_truth_nucleus_with_measured_factors():
     assert adata.n_obs == 125  # the nuclei of stardist's img2d.tif
     assert adata.obsm["image"].shape == (125, 1, 48, 48)
     assert adata.obsm["image"].dtype == np.float32
-    assert 0 <= adata.obsm["image"].min() and adata.obsm["image"].max() <= 1
+    assert adata.obsm["image"].min() >= 0 and adata.obsm["image"].max() <= 1
     masks = adata.obsm["mask"]
     assert (masks.sum(axis=(1, 2, 3)) > 0).all()
     assert masks[:, 0, 24, 24].mean() > 0.9  # crops are centred on their nucleus
