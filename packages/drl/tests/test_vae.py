@@ -127,3 +127,27 @@ def test_the_pair_loss_shares_dimensions_of_identical_images_only_where_deltas_a
     net8 = ConvVAE(channels=1, size=16, latent_dim=8)
     losses = pair_losses(net8, x, x.flip(-1), changed, labelled)
     assert losses["shared_dims"].item() == 7.0  # all but the changed factor's dimension
+
+
+def test_report_draws_traversals_and_the_code_coloured_by_the_labels_scored_on_it():
+    import anndata
+    import pandas as pd
+
+    from morphospace.core import tl
+    from morphospace.core.figures import FigureContext
+
+    images = make_images(n=12, channels=1, size=16)
+    obs = pd.DataFrame(
+        {"kind": list("abc") * 4, "train": [True] * 8 + [False] * 4},
+        index=[f"cell{i}" for i in range(12)],
+    )
+    adata = anndata.AnnData(obs=obs, obsm={"image": images})
+    encoder = tl.encode(adata, AdaGVAE(**TINY), use_rep="image", key_added="code")
+    tl.evaluate(adata, "drl.probe", z="X_code", labels="kind", params={"n_folds": 2})
+    figures = encoder.report_figures(FigureContext(adata, "code"))
+    titles = [title for title, _ in figures]
+    assert titles == ["code: latent traversals", "code: code on its two most active dimensions"]
+    traversal_axes = figures[0][1].axes
+    assert len(traversal_axes) == 4 * 5  # one row per dimension, five values
+    scatter = figures[1][1].axes[0]
+    assert scatter.get_legend().get_title().get_text() == "kind"

@@ -232,6 +232,7 @@ class _ImageVAE(SavesModelWeights, Encoder):
                 if j == 0:
                     ax.set_ylabel(f"z{d}", rotation=0, labelpad=12)
         fig.suptitle(f"{self.name}: latent traversals of one held-out image (z = -2 .. 2)")
+        fig.tight_layout()
         figures = [(f"{context.key}: latent traversals", fig)]
         embedding = _embedding_on_top_dimensions(context, self.name)
         if embedding is not None:
@@ -275,6 +276,7 @@ def _embedding_on_top_dimensions(context: FigureContext, name: str) -> Figure | 
             axis_names=(f"z{top[0]}", f"z{top[1]}"),
             legend_title=column,
         )
+    fig.tight_layout()
     return (f"{context.key}: code on its two most active dimensions", fig)
 
 
