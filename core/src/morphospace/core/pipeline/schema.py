@@ -95,9 +95,14 @@ def _format_error(err: dict[str, Any], data: Any) -> str:
         if err["type"] == "missing" and rest:
             return f"{label}: {article} {kind} step needs {rest[0]!r}"
         where = ".".join(str(p) for p in rest) or "step"
-        return f"{label}: {where}: {err['msg']}"
+        return f"{label}: {where}: {_message(err)}"
     where = ".".join(str(p) for p in loc) or "document"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {_message(err)}"
+
+
+def _message(err: dict[str, Any]) -> str:
+    """pydantic's message without the "Value error, " it puts before a validator's words."""
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _fill_kinds(data: dict, registry: Any) -> dict:
