@@ -38,6 +38,7 @@ CROSS_PAGES = (
     "docs/concepts.md",
     "docs/dmlcluster.md",
     "docs/hypervae.md",
+    "docs/drl.md",
     "docs/diffkillr.md",
 )
 

@@ -98,5 +98,6 @@ def morphospace_pipelines():
             name="transfer",
             resource=f"{_PKG}:pipelines/transfer.yaml",
             summary="Texture-dSprites -> Ada-GVAE -> fine-tune on synthetic cells -> probe + OMES",
+            demo=True,
         )
     ]
