@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import torch
+from common import mean_std_table
 
 from morphospace.core import registry
 from morphospace.drl.datasets import texture_dsprites
@@ -85,22 +86,6 @@ def run(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    columns = [*METRICS, "fit_s"]
-    lines = [
-        "| method | " + " | ".join(columns) + " |",
-        "|---|" + "---|" * len(columns),
-    ]
-    for method in ("ada_gvae", "beta_vae"):
-        mine = [r for r in rows if r["method"] == method]
-        cells = []
-        for column in columns:
-            values = np.array([r[column] for r in mine])
-            cells.append(f"{values.mean():.3f} ± {values.std():.3f}")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -118,7 +103,7 @@ def main() -> None:
     rows = run(args)
     print()
     print(f"seeds {args.seeds}, {args.steps} steps, {args.size}x{args.size} grey, mean ± std")
-    print(table(rows))
+    print(mean_std_table(rows, [*METRICS, "fit_s"]))
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(rows, handle, indent=1)

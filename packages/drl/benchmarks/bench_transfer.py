@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 import torch
+from common import mean_std_table
 
 from morphospace.core import registry
 
@@ -110,19 +111,6 @@ def run(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-def table(rows: list[dict]) -> str:
-    columns = [c for c in ("gbt", "mlp", "omes", "fit_s") if c in rows[0]]
-    lines = ["| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
-    for method in dict.fromkeys(r["method"] for r in rows):
-        mine = [r for r in rows if r["method"] == method]
-        cells = []
-        for column in columns:
-            values = np.array([r[column] for r in mine])
-            cells.append(f"{values.mean():.3f} ± {values.std():.3f}")
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=sorted(TARGETS), default="synthetic_cells")
@@ -141,7 +129,7 @@ def main() -> None:
     print()
     read = "held-out images" if TARGETS[args.target][3] else "all images (no labels seen)"
     print(f"target {args.target}, seeds {args.seeds}, read out on {read}, mean ± std")
-    print(table(rows))
+    print(mean_std_table(rows, [c for c in ("gbt", "mlp", "omes", "fit_s") if c in rows[0]]))
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(rows, handle, indent=1)

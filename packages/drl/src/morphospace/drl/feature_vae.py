@@ -28,13 +28,12 @@ from morphospace.core import Encoder
 from morphospace.core.checkpoint import load_component
 from morphospace.core.errors import InputError
 from morphospace.core.training import SavesModelWeights, TrainingStep, save_arrays, train
-from morphospace.core.validation import check_array
 from morphospace.drl import backbones
 from morphospace.drl.config import FeatureVAEConfig
 from morphospace.drl.networks import MLPVAE
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
-from morphospace.drl.vae import pair_losses, vae_losses
+from morphospace.drl.vae import check_source_images, pair_losses, vae_losses
 
 VIT_FILE = "backbone.safetensors"
 BACKBONE_DIR = "backbone"
@@ -48,24 +47,7 @@ class FeatureVAE(SavesModelWeights, Encoder):
     # ------------------------------------------------------------------ input
     def _check_images(self, x: Any, name: str = "x") -> np.ndarray:
         fitted = tuple(int(v) for v in self.image_shape_) if self.is_fitted() else None
-        images = check_array(x, name=name, ndim=4, channels=fitted[0] if fitted else None)
-        if images.shape[1] not in (1, 3):
-            raise InputError(
-                f"{name}: {self.name} takes images with 1 or 3 channels (the source is rendered "
-                f"grey or RGB), found {images.shape[1]} channels"
-            )
-        if fitted and images.shape[1:] != fitted:
-            raise InputError(
-                f"{name}: {self.name} was fitted on images of shape {fitted}, found "
-                f"{images.shape[1:]}"
-            )
-        low, high = float(images.min()), float(images.max())
-        if low < 0 or high > 1:
-            raise InputError(
-                f"{name}: {self.name} takes pixel values in [0, 1] (the source's range), found "
-                f"values in [{low:.3g}, {high:.3g}]; rescale the images first"
-            )
-        return images.astype(np.float32, copy=False)
+        return check_source_images(x, name, self.name, fitted)
 
     # ------------------------------------------------------------------ backbone
     def _build_backbone(self, images: np.ndarray) -> Any:

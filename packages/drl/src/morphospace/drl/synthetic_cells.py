@@ -33,6 +33,7 @@ import math
 import numpy as np
 
 from morphospace.core.errors import ConfigError, InputError
+from morphospace.drl.factor_grid import FactorGrid
 
 FACTOR_NAMES: tuple[str, ...] = ("shape", "texture", "size", "orientation", "x", "y", "intensity")
 FACTOR_SIZES: tuple[int, ...] = (3, 2, 4, 8, 4, 4, 4)
@@ -92,7 +93,7 @@ def _check_seeds(seeds, n: int, name: str) -> np.ndarray:
     return array
 
 
-class SyntheticCells:
+class SyntheticCells(FactorGrid):
     """Renders synthetic fluorescence cells from factor codes, instance and noise seeds.
 
     ``noise`` is the camera's read-noise standard deviation (shot noise grows with the
@@ -122,31 +123,6 @@ class SyntheticCells:
 
     def __repr__(self) -> str:
         return f"SyntheticCells(image_size={self.image_size}, noise={self.noise}, blur={self.blur})"
-
-    def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` factor codes ``(n, 7)`` int64, each factor uniform and independent."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise InputError(f"n: expected a positive number of cells, found {n!r}")
-        rng = np.random.default_rng(rng)
-        return rng.integers(0, FACTOR_SIZES, size=(int(n), len(FACTOR_SIZES)), dtype=np.int64)
-
-    def _check_factors(self, factors) -> np.ndarray:
-        codes = np.asarray(factors)
-        if codes.ndim != 2 or codes.shape[1] != len(FACTOR_SIZES):
-            raise InputError(
-                f"factors: expected an array (n, {len(FACTOR_SIZES)}) of codes in the order "
-                f"{', '.join(FACTOR_NAMES)}; found shape {codes.shape}"
-            )
-        if codes.dtype.kind not in "iu":
-            raise InputError(f"factors: expected integer codes, found dtype {codes.dtype}")
-        bad = (codes < 0) | (codes >= np.asarray(FACTOR_SIZES))
-        if bad.any():
-            row, column = (int(i) for i in np.argwhere(bad)[0])
-            raise InputError(
-                f"factors: {FACTOR_NAMES[column]} (column {column}) expects codes in "
-                f"[0, {FACTOR_SIZES[column] - 1}], found {int(codes[row, column])} at row {row}"
-            )
-        return codes.astype(np.int64)
 
     def values(self, factors, instances) -> dict[str, np.ndarray]:
         """The continuous value of each nuisance factor, ``{name: (n,)}`` (see VALUE_RANGES)."""

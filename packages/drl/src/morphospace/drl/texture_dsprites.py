@@ -38,6 +38,7 @@ from collections.abc import Callable
 import numpy as np
 
 from morphospace.core.errors import ConfigError, InputError
+from morphospace.drl.factor_grid import FactorGrid
 
 FACTOR_NAMES: tuple[str, ...] = ("texture", "colour", "shape", "scale", "orientation", "x", "y")
 FACTOR_SIZES: tuple[int, ...] = (5, 7, 3, 6, 40, 32, 32)
@@ -211,7 +212,7 @@ def _check_integers(array: np.ndarray, name: str, expected: str) -> None:
         raise InputError(f"{name}: expected {expected} of integers, found dtype {array.dtype}")
 
 
-class TextureDSprites:
+class TextureDSprites(FactorGrid):
     """The Texture-dSprites source, rendered on demand at ``image_size`` with ``channels``.
 
     Indexing follows dSprites' mixed radix: the last factor (y) varies fastest, so
@@ -268,31 +269,6 @@ class TextureDSprites:
         """Flat indices ``(n,)`` int64 of factor codes ``(n, 7)``; inverse of the above."""
         codes = self._check_factors(factors)
         return codes @ self._bases
-
-    def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` factor codes ``(n, 7)`` int64, each factor uniform and independent."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise InputError(f"n: expected a positive number of samples, found {n!r}")
-        rng = np.random.default_rng(rng)
-        return rng.integers(0, FACTOR_SIZES, size=(int(n), len(FACTOR_SIZES)), dtype=np.int64)
-
-    def _check_factors(self, factors) -> np.ndarray:
-        codes = np.asarray(factors)
-        if codes.ndim != 2 or codes.shape[1] != len(FACTOR_SIZES):
-            raise InputError(
-                f"factors: expected an array (n, {len(FACTOR_SIZES)}) of codes in the order "
-                f"{', '.join(FACTOR_NAMES)}; found shape {codes.shape}"
-            )
-        _check_integers(codes, "factors", "codes")
-        codes = codes.astype(np.int64)
-        bad = (codes < 0) | (codes >= np.asarray(FACTOR_SIZES))
-        if bad.any():
-            row, column = (int(i) for i in np.argwhere(bad)[0])
-            raise InputError(
-                f"factors: {FACTOR_NAMES[column]} (column {column}) expects codes in "
-                f"[0, {FACTOR_SIZES[column] - 1}], found {int(codes[row, column])} at row {row}"
-            )
-        return codes
 
     # --- rendering
 

@@ -35,6 +35,31 @@ from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
 VAENetwork = ConvVAE | MLPVAE
 
 
+def check_source_images(
+    x: Any, name: str, owner: str, fitted_shape: tuple[int, ...] | None
+) -> np.ndarray:
+    """Images an encoder with a Texture-dSprites source takes: ``(N, 1 or 3, H, W)`` in
+    [0, 1] (the source is rendered grey or RGB, in that range), of the fitted shape."""
+    images = check_array(x, name=name, ndim=4, channels=fitted_shape[0] if fitted_shape else None)
+    if images.shape[1] not in (1, 3):
+        raise InputError(
+            f"{name}: {owner} takes images with 1 or 3 channels (the source is rendered grey "
+            f"or RGB), found {images.shape[1]} channels"
+        )
+    if fitted_shape and images.shape[1:] != fitted_shape:
+        raise InputError(
+            f"{name}: {owner} was fitted on images of shape {fitted_shape}, found "
+            f"{images.shape[1:]}"
+        )
+    low, high = float(images.min()), float(images.max())
+    if low < 0 or high > 1:
+        raise InputError(
+            f"{name}: {owner} models pixel values in [0, 1] (the source's range), found "
+            f"values in [{low:.3g}, {high:.3g}]; rescale the images first"
+        )
+    return images.astype(np.float32, copy=False)
+
+
 def sample(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """A reparameterised draw from ``N(mu, exp(logvar))``."""
     return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
@@ -84,32 +109,15 @@ class _ImageVAE(SavesModelWeights, Encoder):
 
     # ------------------------------------------------------------------ input
     def _check_images(self, x: Any, name: str = "x") -> np.ndarray:
-        fitted_shape = tuple(int(v) for v in self.image_shape_) if self.is_fitted() else None
-        channels = fitted_shape[0] if fitted_shape else None
-        images = check_array(x, name=name, ndim=4, channels=channels)
-        c, h, w = images.shape[1:]
-        if c not in (1, 3):
-            raise InputError(
-                f"{name}: {self.name} takes images with 1 or 3 channels (the source is rendered "
-                f"grey or RGB), found {c} channels"
-            )
+        fitted = tuple(int(v) for v in self.image_shape_) if self.is_fitted() else None
+        images = check_source_images(x, name, self.name, fitted)
+        h, w = images.shape[2:]
         if h != w or h % 16:
             raise InputError(
                 f"{name}: {self.name} takes square images whose side is a multiple of 16 "
                 f"(four stride-2 convolutions), found {h}x{w}"
             )
-        if fitted_shape and images.shape[1:] != fitted_shape:
-            raise InputError(
-                f"{name}: {self.name} was fitted on images of shape {fitted_shape}, "
-                f"found {images.shape[1:]}"
-            )
-        low, high = float(images.min()), float(images.max())
-        if low < 0 or high > 1:
-            raise InputError(
-                f"{name}: {self.name} models pixel values in [0, 1] (a Bernoulli likelihood), "
-                f"found values in [{low:.3g}, {high:.3g}]; rescale the images first"
-            )
-        return images.astype(np.float32, copy=False)
+        return images
 
     # ------------------------------------------------------------------ training
     def fit(self, x: Any, y: Any = None) -> _ImageVAE:
