@@ -17,7 +17,6 @@ the sub-checkpoint ``backbone/`` for a registered encoder), so a checkpoint is w
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from morphospace.drl.config import FeatureVAEConfig
 from morphospace.drl.networks import MLPVAE
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
-from morphospace.drl.vae import check_source_images, pair_losses, vae_losses
+from morphospace.drl.vae import check_source_images, fine_tune, pair_losses
 
 VIT_FILE = "backbone.safetensors"
 BACKBONE_DIR = "backbone"
@@ -117,24 +116,8 @@ class FeatureVAE(SavesModelWeights, Encoder):
         )
         model, history = result.model, dict(result.history)
         if cfg.fine_tune is not None:
-            target = self._features(images)
-            size = min(cfg.fine_tune.batch_size, len(target))
-
-            def target_loss(model: MLPVAE, step: TrainingStep) -> dict[str, torch.Tensor]:
-                rows = np.sort(step.rng.choice(len(target), size=size, replace=False))
-                return vae_losses(model, torch.from_numpy(target[rows]).to(step.device), cfg.beta)
-
-            trained = model
-            tuned = train(
-                lambda: copy.deepcopy(trained).train(),
-                target_loss,
-                cfg.fine_tune,
-                seed=cfg.seed + 1,
-                params={**params, "stage": "fine_tune"},
-                desc=f"{self.name} fine-tuning",
-            )
-            model = tuned.model
-            history.update({f"fine_tune/{k}": v for k, v in tuned.history.items()})
+            model, tuned = fine_tune(model, self._features(images), cfg, params, self.name)
+            history.update(tuned)
         self.model_, self.history_ = model, history
         return self
 

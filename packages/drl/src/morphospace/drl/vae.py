@@ -104,6 +104,34 @@ def pair_losses(
     }
 
 
+def samples_loss(samples: np.ndarray, batch_size: int, beta: float):
+    """The β-VAE loss on ``batch_size`` rows of ``samples`` (images or features) drawn
+    afresh each step."""
+    size = min(batch_size, len(samples))
+
+    def loss_fn(model: VAENetwork, step: TrainingStep) -> dict[str, torch.Tensor]:
+        rows = np.sort(step.rng.choice(len(samples), size=size, replace=False))
+        return vae_losses(model, torch.from_numpy(samples[rows]).to(step.device), beta)
+
+    return loss_fn
+
+
+def fine_tune(
+    trained: VAENetwork, samples: np.ndarray, config: Any, params: dict, name: str
+) -> tuple[VAENetwork, dict[str, list[float]]]:
+    """The transfer stage: a copy of ``trained`` tuned on the target's ``samples`` with the
+    β-VAE loss as ``config.fine_tune`` says; its history keys start ``fine_tune/``."""
+    tuned = train(
+        lambda: copy.deepcopy(trained).train(),
+        samples_loss(samples, config.fine_tune.batch_size, config.beta),
+        config.fine_tune,
+        seed=config.seed + 1,
+        params={**params, "stage": "fine_tune"},
+        desc=f"{name} fine-tuning",
+    )
+    return tuned.model, {f"fine_tune/{k}": v for k, v in tuned.history.items()}
+
+
 class _ImageVAE(SavesModelWeights, Encoder):
     """What both encoders share: input checks, the two stages, encoding, traversals."""
 
@@ -129,7 +157,7 @@ class _ImageVAE(SavesModelWeights, Encoder):
             "image_shape": [int(v) for v in images.shape[1:]],
         }
         if cfg.source is None:
-            loss_fn = self._images_loss(images, cfg.training.batch_size)
+            loss_fn = samples_loss(images, cfg.training.batch_size, cfg.beta)
         else:
             source = TextureDSprites(image_size=images.shape[2], channels=images.shape[1])
             loss_fn = self._source_loss(source)
@@ -143,29 +171,10 @@ class _ImageVAE(SavesModelWeights, Encoder):
         )
         model, history = first.model, dict(first.history)
         if cfg.fine_tune is not None:
-            trained = model
-            tuned = train(
-                lambda: copy.deepcopy(trained).train(),
-                self._images_loss(images, cfg.fine_tune.batch_size),
-                cfg.fine_tune,
-                seed=cfg.seed + 1,
-                params={**params, "stage": "fine_tune"},
-                desc=f"{self.name} fine-tuning",
-            )
-            model = tuned.model
-            history.update({f"fine_tune/{k}": v for k, v in tuned.history.items()})
+            model, tuned = fine_tune(model, images, cfg, params, self.name)
+            history.update(tuned)
         self.model_, self.history_ = model, history
         return self
-
-    def _images_loss(self, images: np.ndarray, batch_size: int):
-        """The β-VAE loss on ``batch_size`` images of ``images`` drawn afresh each step."""
-        beta, size = self.config.beta, min(batch_size, len(images))
-
-        def loss_fn(model: ConvVAE, step: TrainingStep) -> dict[str, torch.Tensor]:
-            rows = np.sort(step.rng.choice(len(images), size=size, replace=False))
-            return vae_losses(model, torch.from_numpy(images[rows]).to(step.device), beta)
-
-        return loss_fn
 
     def _build_model(self) -> ConvVAE:
         c, size, _ = (int(v) for v in self.image_shape_)
