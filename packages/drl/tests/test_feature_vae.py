@@ -168,3 +168,14 @@ def test_a_pipeline_reads_backbone_weights_only_from_the_inputs_folder(weights, 
         run(pipeline, tmp_path / "out", report=False)
     result = run(pipeline, tmp_path / "out", report=False, inputs=weights.parent)
     assert result.adata.obsm["X_feature_vae"].shape[1] == 3
+
+
+def test_the_feature_vae_fine_tunes_on_the_targets_pairs_too(weights):
+    images = make_images(n=8, channels=1, size=16)
+    vae = FeatureVAE(
+        **TINY,
+        backbone_weights=str(weights),
+        backbone_image_size=32,
+        fine_tune={"n_steps": 2, "batch_size": 4},
+    ).fit(images, np.repeat(np.arange(4), 2))
+    assert "fine_tune/shared_dims" in vae.history_

@@ -151,3 +151,45 @@ def test_report_draws_traversals_and_the_code_coloured_by_the_labels_scored_on_i
     assert len(traversal_axes) == 4 * 5  # one row per dimension, five values
     scatter = figures[1][1].axes[0]
     assert scatter.get_legend().get_title().get_text() == "kind"
+
+
+# ------------------------------------------------------------------ the target's own pairs
+def test_pair_ids_make_fine_tuning_weakly_supervised(images):
+    pairs = np.repeat(np.arange(5), 2)  # rows (0, 1), (2, 3), ...
+    vae = AdaGVAE(**TINY, fine_tune={"n_steps": 2, "batch_size": 3}).fit(images, pairs)
+    assert "fine_tune/shared_dims" in vae.history_  # the pair loss ran, not the β-VAE loss
+    plain = AdaGVAE(**TINY, fine_tune={"n_steps": 2, "batch_size": 3}).fit(images)
+    assert "fine_tune/shared_dims" not in plain.history_
+
+
+def test_pairs_are_found_by_id_whatever_the_row_order():
+    from morphospace.drl.vae import pair_rows
+
+    first, second = pair_rows(np.array(["b", "a", "b", "c", "a", "c"]), 6)
+    assert sorted(zip(first.tolist(), second.tolist(), strict=True)) == [(0, 2), (1, 4), (3, 5)]
+
+
+@pytest.mark.parametrize(
+    "ids, params, message",
+    [
+        ([0, 0, 1, 1, 1, 2, 2, 3, 3, 4], {}, "id 1 has 3"),
+        ([0, 0, 1, 1, 2, 2, 3, 3, 4], {}, "has 9 entries but the data has 10"),
+        (list(range(10)), {}, "id 0 has 1"),
+        (np.repeat(np.arange(5), 2), {"aggregation": "label", "latent_dim": 7}, "'label' needs"),
+    ],
+)
+def test_pair_ids_that_are_not_pairs_are_refused_before_training(images, ids, params, message):
+    vae = AdaGVAE(**{**TINY, **params}, fine_tune={"n_steps": 2, "batch_size": 3})
+    with pytest.raises(InputError, match=message):
+        vae.fit(images, np.asarray(ids))
+    assert not vae.is_fitted()
+
+
+def test_pair_ids_without_fine_tuning_are_refused(images):
+    with pytest.raises(InputError, match="pairs supervise fine-tuning; set fine_tune"):
+        AdaGVAE(**TINY).fit(images, np.repeat(np.arange(5), 2))
+
+
+def test_beta_vae_ignores_y_as_an_unsupervised_estimator_does(images):
+    with_y = BetaVAE(**TINY).fit(images, np.arange(10)).encode(images)
+    np.testing.assert_array_equal(with_y, BetaVAE(**TINY).fit(images).encode(images))

@@ -32,7 +32,14 @@ from morphospace.drl.config import FeatureVAEConfig
 from morphospace.drl.networks import MLPVAE
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
-from morphospace.drl.vae import check_source_images, fine_tune, pair_losses
+from morphospace.drl.vae import (
+    check_source_images,
+    check_target_pairs,
+    fine_tune,
+    pair_losses,
+    samples_loss,
+    target_pairs_loss,
+)
 
 VIT_FILE = "backbone.safetensors"
 BACKBONE_DIR = "backbone"
@@ -78,6 +85,7 @@ class FeatureVAE(SavesModelWeights, Encoder):
     def fit(self, x: Any, y: Any = None) -> FeatureVAE:
         cfg = self.config
         images = self._check_images(x)
+        pairs = None if y is None else check_target_pairs(y, len(images), cfg)
         self.backbone_ = self._build_backbone(images)
         rng = np.random.default_rng([cfg.seed, 1])
         source = TextureDSprites(image_size=images.shape[2], channels=images.shape[1])
@@ -116,7 +124,13 @@ class FeatureVAE(SavesModelWeights, Encoder):
         )
         model, history = result.model, dict(result.history)
         if cfg.fine_tune is not None:
-            model, tuned = fine_tune(model, self._features(images), cfg, params, self.name)
+            target = self._features(images)
+            loss_fn = (
+                samples_loss(target, cfg.fine_tune.batch_size, cfg.beta)
+                if pairs is None
+                else target_pairs_loss(target, pairs, cfg)
+            )
+            model, tuned = fine_tune(model, loss_fn, cfg, params, self.name)
             history.update(tuned)
         self.model_, self.history_ = model, history
         return self

@@ -24,7 +24,7 @@ from morphospace.core import Encoder
 from morphospace.core.errors import InputError
 from morphospace.core.figures import Figure, FigureContext, step_record
 from morphospace.core.training import SavesModelWeights, TrainingStep, train
-from morphospace.core.validation import check_array
+from morphospace.core.validation import check_array, check_labels
 from morphospace.drl import aggregation
 from morphospace.drl.config import AdaGVAEConfig, BetaVAEConfig, WeakSupervision
 from morphospace.drl.networks import MLPVAE, ConvVAE
@@ -77,7 +77,7 @@ def pair_losses(
     model: VAENetwork,
     x1: torch.Tensor,
     x2: torch.Tensor,
-    changed: torch.Tensor,
+    changed: torch.Tensor | None,
     config: WeakSupervision,
 ) -> dict[str, torch.Tensor]:
     """The Ada-GVAE objective on a batch of pairs: both ELBOs with shared posteriors."""
@@ -116,14 +116,60 @@ def samples_loss(samples: np.ndarray, batch_size: int, beta: float):
     return loss_fn
 
 
+def pair_rows(y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the first and second image of each pair, from pair ids ``y`` (N,).
+
+    Every id must name exactly two rows (``obs["pair"]`` of the drl datasets does).
+    """
+    ids = check_labels(y, n, name="y (pair ids)")
+    values, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    if (counts != 2).any():
+        bad = int(np.argmax(counts != 2))
+        raise InputError(
+            f"y (pair ids): weak supervision takes pairs, two images per id; id "
+            f"{values[bad].item()!r} has {counts[bad]}"
+        )
+    order = np.argsort(inverse, kind="stable")
+    return order[0::2], order[1::2]
+
+
+def check_target_pairs(y: Any, n: int, config: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Pair ids ``y`` that can supervise fine-tuning, as the rows of each pair's images."""
+    if config.fine_tune is None:
+        raise InputError(
+            "y (pair ids): the target's pairs supervise fine-tuning; set fine_tune (e.g. "
+            "fine_tune: {n_steps: 500}) or leave y out"
+        )
+    if config.aggregation == "label":
+        raise InputError(
+            "y (pair ids): aggregation 'label' needs to know which factors changed in each "
+            "pair, which a target's pairs do not say; use aggregation 'argmax'"
+        )
+    return pair_rows(y, n)
+
+
+def target_pairs_loss(samples: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], config: Any):
+    """The Ada-GVAE loss on the target's own pairs of ``samples`` (images or features),
+    ``fine_tune.batch_size`` pairs a step; ``pairs`` from :func:`check_target_pairs`."""
+    first, second = pairs
+    size = min(config.fine_tune.batch_size, len(first))
+
+    def loss_fn(model: VAENetwork, step: TrainingStep) -> dict[str, torch.Tensor]:
+        rows = np.sort(step.rng.choice(len(first), size=size, replace=False))
+        x1, x2 = (torch.from_numpy(samples[r[rows]]).to(step.device) for r in (first, second))
+        return pair_losses(model, x1, x2, None, config)
+
+    return loss_fn
+
+
 def fine_tune(
-    trained: VAENetwork, samples: np.ndarray, config: Any, params: dict, name: str
+    trained: VAENetwork, loss_fn: Any, config: Any, params: dict, name: str
 ) -> tuple[VAENetwork, dict[str, list[float]]]:
-    """The transfer stage: a copy of ``trained`` tuned on the target's ``samples`` with the
-    β-VAE loss as ``config.fine_tune`` says; its history keys start ``fine_tune/``."""
+    """The transfer stage: a copy of ``trained`` tuned on the target with ``loss_fn`` as
+    ``config.fine_tune`` says; its history keys start ``fine_tune/``."""
     tuned = train(
         lambda: copy.deepcopy(trained).train(),
-        samples_loss(samples, config.fine_tune.batch_size, config.beta),
+        loss_fn,
         config.fine_tune,
         seed=config.seed + 1,
         params={**params, "stage": "fine_tune"},
@@ -150,6 +196,7 @@ class _ImageVAE(SavesModelWeights, Encoder):
     # ------------------------------------------------------------------ training
     def fit(self, x: Any, y: Any = None) -> _ImageVAE:
         images = self._check_images(x)
+        pairs = self._target_pairs(y, len(images))
         cfg = self.config
         self.image_shape_ = np.asarray(images.shape[1:])
         params = {
@@ -171,10 +218,19 @@ class _ImageVAE(SavesModelWeights, Encoder):
         )
         model, history = first.model, dict(first.history)
         if cfg.fine_tune is not None:
-            model, tuned = fine_tune(model, images, cfg, params, self.name)
+            loss_fn = (
+                samples_loss(images, cfg.fine_tune.batch_size, cfg.beta)
+                if pairs is None
+                else target_pairs_loss(images, pairs, cfg)
+            )
+            model, tuned = fine_tune(model, loss_fn, cfg, params, self.name)
             history.update(tuned)
         self.model_, self.history_ = model, history
         return self
+
+    def _target_pairs(self, y: Any, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """β-VAE ignores ``y``, as an unsupervised scikit-learn estimator does."""
+        return None
 
     def _build_model(self) -> ConvVAE:
         c, size, _ = (int(v) for v in self.image_shape_)
@@ -306,6 +362,14 @@ class AdaGVAE(_ImageVAE):
     """
 
     Config = AdaGVAEConfig
+
+    def fit(self, x: Any, y: Any = None) -> AdaGVAE:
+        """Train on source pairs, then fine-tune on ``x``: with the β-VAE loss, or, given
+        pair ids ``y`` (two rows per id, e.g. ``obs["pair"]``), weakly supervised by them."""
+        return super().fit(x, y)
+
+    def _target_pairs(self, y: Any, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if y is None else check_target_pairs(y, n, self.config)
 
     def _source_loss(self, source: TextureDSprites):
         cfg = self.config
