@@ -20,9 +20,10 @@ import torch
 
 from morphospace.drl.config import AdaGVAEConfig
 from morphospace.drl.networks import ConvVAE
+from morphospace.drl.objectives import pair_losses
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
-from morphospace.drl.vae import AdaGVAE, pair_losses
+from morphospace.drl.vae import AdaGVAE
 
 
 def generator_rate(size: int, channels: int, n: int = 2000, repeats: int = 3) -> float:

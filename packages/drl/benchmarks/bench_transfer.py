@@ -42,7 +42,7 @@ TARGETS = {
         True,
     ),
     "digits": ({"image_size": 32}, "digit", None, True),
-    "nuclei": ({"crop_size": 48}, "area", None, False),
+    "nuclei": ({"crop_size": 32}, "area", None, False),
 }
 
 

@@ -9,7 +9,8 @@ from morphospace.core.errors import ConfigError, InputError
 from morphospace.core.testing import make_images
 from morphospace.drl.config import AdaGVAEConfig
 from morphospace.drl.networks import ConvVAE
-from morphospace.drl.vae import AdaGVAE, BetaVAE, pair_losses
+from morphospace.drl.objectives import pair_losses
+from morphospace.drl.vae import AdaGVAE, BetaVAE
 
 TINY = {"latent_dim": 4, "training": {"n_steps": 3, "batch_size": 4}}
 
@@ -163,7 +164,7 @@ def test_pair_ids_make_fine_tuning_weakly_supervised(images):
 
 
 def test_pairs_are_found_by_id_whatever_the_row_order():
-    from morphospace.drl.vae import pair_rows
+    from morphospace.drl.objectives import pair_rows
 
     first, second = pair_rows(np.array(["b", "a", "b", "c", "a", "c"]), 6)
     assert sorted(zip(first.tolist(), second.tolist(), strict=True)) == [(0, 2), (1, 4), (3, 5)]

@@ -57,8 +57,8 @@ class VAEFields(EncoderConfig):
     )
     fine_tune: FineTuning | None = Field(
         None,
-        description="after the source, fine-tune on the images given to fit with the "
-        "unsupervised β-VAE loss (None: source only)",
+        description="after the source, fine-tune on the images given to fit: the β-VAE loss, "
+        "or weakly supervised by pair ids given as y (None: source only)",
     )
     seed: Seed = Field(0, description="seeds initialisation, source draws and noise")
     training: SourceTraining = Field(

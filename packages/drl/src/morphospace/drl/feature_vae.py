@@ -30,9 +30,7 @@ from morphospace.core.training import SavesModelWeights, TrainingStep, save_arra
 from morphospace.drl import backbones
 from morphospace.drl.config import FeatureVAEConfig
 from morphospace.drl.networks import MLPVAE
-from morphospace.drl.pairs import PairSampler
-from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
-from morphospace.drl.vae import (
+from morphospace.drl.objectives import (
     check_source_images,
     check_target_pairs,
     fine_tune,
@@ -40,6 +38,8 @@ from morphospace.drl.vae import (
     samples_loss,
     target_pairs_loss,
 )
+from morphospace.drl.pairs import PairSampler
+from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
 
 VIT_FILE = "backbone.safetensors"
 BACKBONE_DIR = "backbone"
