@@ -35,8 +35,6 @@ from morphospace.drl.objectives import (
     check_target_pairs,
     fine_tune,
     pair_losses,
-    samples_loss,
-    target_pairs_loss,
 )
 from morphospace.drl.pairs import PairSampler
 from morphospace.drl.texture_dsprites import FACTOR_SIZES, TextureDSprites
@@ -124,13 +122,7 @@ class FeatureVAE(SavesModelWeights, Encoder):
         )
         model, history = result.model, dict(result.history)
         if cfg.fine_tune is not None:
-            target = self._features(images)
-            loss_fn = (
-                samples_loss(target, cfg.fine_tune.batch_size, cfg.beta)
-                if pairs is None
-                else target_pairs_loss(target, pairs, cfg)
-            )
-            model, tuned = fine_tune(model, loss_fn, cfg, params, self.name)
+            model, tuned = fine_tune(model, self._features(images), pairs, cfg, params, self.name)
             history.update(tuned)
         self.model_, self.history_ = model, history
         return self

@@ -153,10 +153,22 @@ def target_pairs_loss(samples: np.ndarray, pairs: tuple[np.ndarray, np.ndarray],
 
 
 def fine_tune(
-    trained: VAENetwork, loss_fn: Any, config: Any, params: dict, name: str
+    trained: VAENetwork,
+    samples: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray] | None,
+    config: Any,
+    params: dict,
+    name: str,
 ) -> tuple[VAENetwork, dict[str, list[float]]]:
-    """The transfer stage: a copy of ``trained`` tuned on the target with ``loss_fn`` as
-    ``config.fine_tune`` says; its history keys start ``fine_tune/``."""
+    """The transfer stage: a copy of ``trained`` tuned on the target's ``samples`` (images
+    or features) as ``config.fine_tune`` says, with the β-VAE loss or, given ``pairs``
+    (from :func:`check_target_pairs`), the Ada-GVAE loss on them. History keys start
+    ``fine_tune/``."""
+    loss_fn = (
+        samples_loss(samples, config.fine_tune.batch_size, config.beta)
+        if pairs is None
+        else target_pairs_loss(samples, pairs, config)
+    )
     tuned = train(
         lambda: copy.deepcopy(trained).train(),
         loss_fn,

@@ -35,7 +35,6 @@ from morphospace.drl.objectives import (
     fine_tune,
     pair_losses,
     samples_loss,
-    target_pairs_loss,
     vae_losses,
 )
 from morphospace.drl.pairs import PairSampler
@@ -82,12 +81,7 @@ class _ImageVAE(SavesModelWeights, Encoder):
         )
         model, history = first.model, dict(first.history)
         if cfg.fine_tune is not None:
-            loss_fn = (
-                samples_loss(images, cfg.fine_tune.batch_size, cfg.beta)
-                if pairs is None
-                else target_pairs_loss(images, pairs, cfg)
-            )
-            model, tuned = fine_tune(model, loss_fn, cfg, params, self.name)
+            model, tuned = fine_tune(model, images, pairs, cfg, params, self.name)
             history.update(tuned)
         self.model_, self.history_ = model, history
         return self
