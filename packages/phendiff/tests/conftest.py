@@ -1,0 +1,18 @@
+"""Shared settings: offline, no progress bars, one torch thread (tiny UNets, 2 shared cores)."""
+
+import os
+
+import pytest
+
+os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -1,0 +1,38 @@
+"""Every component passes the conformance kit; listing and planning stay torch-free."""
+
+import subprocess
+import sys
+
+from morphospace.core import registry
+from morphospace.core.testing import ComponentCase, parametrize_with_checks, training_params
+
+
+def _tiny_ddim() -> dict:
+    """A two-level UNet of 8 and 16 channels, 2 training steps, 3 DDIM steps each way."""
+    return {
+        "block_out_channels": (8, 16),
+        "inversion_steps": 3,
+        "generation_steps": 3,
+        **training_params(registry.config_class("phendiff.ddim"), n_steps=2, batch_size=4),
+    }
+
+
+#: The cases the conformance kit runs here and in the cross env (tests/test_conformance.py).
+CASES = [ComponentCase("phendiff.ddim", params=_tiny_ddim())]
+
+
+@parametrize_with_checks(CASES)
+def test_conformance(check):
+    check()
+
+
+def test_listing_and_reading_the_config_import_neither_torch_nor_diffusers():
+    code = (
+        "import sys\n"
+        "from morphospace.core import registry\n"
+        "registry.list()\n"
+        "registry.config_class('phendiff.ddim')(inversion_steps=5)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "assert 'diffusers' not in sys.modules, 'diffusers was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
