@@ -103,3 +103,42 @@ def test_a_translate_step_without_a_target_is_refused_before_running():
     }
     with pytest.raises(PipelineError, match="target"):
         plan(pipeline)
+
+
+def test_several_targets_fit_once_and_write_one_key_each(spots):
+    translator = tl.translate(
+        spots,
+        "example.mean_shift",
+        images="image",
+        conditions="condition",
+        target=["control", "treated"],
+        key_added="as",
+    )
+    assert {"as_control", "as_treated"} <= set(spots.obsm)
+    np.testing.assert_array_equal(
+        spots.obsm["as_treated"],
+        translator.translate(spots.obsm["image"], spots.obs["condition"].to_numpy(), "treated"),
+    )
+    assert spots.uns["as_control"]["target"] == "control"
+
+
+def test_a_pipeline_translating_to_several_targets_reports_each(tmp_path):
+    pipeline = {
+        "dataset": {"name": "example.spots", "params": {"n_images": 12}},
+        "steps": [
+            {
+                "component": "example.mean_shift",
+                "images": "image",
+                "conditions": "condition",
+                "target": ["control", "treated"],
+                "key_added": "as",
+            }
+        ],
+    }
+    result = run(pipeline, tmp_path / "out")
+    assert {"as_control", "as_treated"} <= set(result.adata.obsm)
+    figures = sorted(p.name for p in (tmp_path / "out" / "figures").iterdir())
+    assert figures == [
+        "00-translation-as-control-to-control.png",
+        "01-translation-as-treated-to-treated.png",
+    ]

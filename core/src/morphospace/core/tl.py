@@ -385,7 +385,12 @@ def translate(
     key_added: str | None = None,
     **params: Any,
 ) -> Translator:
-    """Translate every image from its own condition (``obs[conditions]``) to ``target``."""
+    """Translate every image from its own condition (``obs[conditions]``) to ``target``.
+
+    The translations go to ``obsm[<key_added>]``. ``target`` may also be a list of
+    conditions: the translator is fitted once and each target's translations go to
+    ``obsm[<key_added>_<target>]`` (see :func:`translation_keys`).
+    """
     tr = as_component("translator", translator, params)
     x = get_rep(adata, images)
     check_input_kind(x.shape, ("images",), tr.name, f"obsm[{images!r}]")
@@ -393,6 +398,16 @@ def translate(
     if fit:
         tr.fit(x, source)
     key = key_added or default_key(tr)
-    adata.obsm[key] = np.asarray(tr.translate(x, source, target))
-    _record(adata, key, tr, images=images, conditions=conditions, target=str(target))
+    for name, each in translation_keys(key, target).items():
+        adata.obsm[name] = np.asarray(tr.translate(x, source, each))
+        _record(adata, name, tr, images=images, conditions=conditions, target=str(each))
     return tr
+
+
+def translation_keys(key: str, target: Any) -> dict[str, Any]:
+    """``{obsm key: target}``: ``key`` for one target, ``<key>_<target>`` for each of a list."""
+    if isinstance(target, list | tuple):
+        if not target:
+            raise InputError("target: name at least one condition")
+        return {f"{key}_{each}": each for each in target}
+    return {key: target}

@@ -11,7 +11,7 @@ class TranslatorStep(StepModel):
     kind: Literal["translator"] = "translator"
     images: str
     conditions: str
-    target: str | int
+    target: str | int | list[str | int]  #: a list: fitted once, one obsm key per target
     fit: bool = True
 
 
@@ -23,7 +23,9 @@ class TranslatorAdapter(StepAdapter):
         return {item.step.images: "obsm", item.step.conditions: "obs"}
 
     def writes(self, item: PlannedStep) -> dict[str, str]:
-        return {item.key: "obsm"}
+        from morphospace.core.tl import translation_keys
+
+        return dict.fromkeys(translation_keys(item.key, item.step.target), "obsm")
 
     def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
         from morphospace.core import tl
