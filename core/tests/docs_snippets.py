@@ -39,6 +39,7 @@ CROSS_PAGES = (
     "docs/dmlcluster.md",
     "docs/hypervae.md",
     "docs/drl.md",
+    "docs/phendiff.md",
     "docs/diffkillr.md",
 )
 
