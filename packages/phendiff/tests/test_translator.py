@@ -154,3 +154,30 @@ def test_velocity_prediction_with_zero_terminal_snr_trains(images):
     translator = DDIMTranslator(**TINY, prediction_type="v_prediction", zero_terminal_snr=True)
     out = translator.fit(images, CONDITIONS).translate(images[:2], "low", "high")
     assert np.isfinite(out).all()
+
+
+def test_the_report_shows_real_translated_and_difference(images):
+    import anndata
+    import pandas as pd
+
+    from morphospace.core import tl
+    from morphospace.core.figures import FigureContext
+
+    obs = pd.DataFrame(
+        {"condition": CONDITIONS, "train": [True] * 8 + [False] * 4},
+        index=[f"cell{i}" for i in range(12)],
+    )
+    adata = anndata.AnnData(obs=obs, obsm={"image": images})
+    translator = tl.translate(
+        adata,
+        DDIMTranslator(**TINY),
+        images="image",
+        conditions="condition",
+        target=["low", "high"],
+        key_added="as",
+    )
+    figures = translator.report_figures(FigureContext(adata, "as_high"))
+    assert [title for title, _ in figures] == ["as_high: translations to high"]
+    axes = figures[0][1].axes
+    assert len(axes) == 3 * 4  # real, translated, difference for 4 images not already high
+    assert axes[2].get_title() == "translated - real"

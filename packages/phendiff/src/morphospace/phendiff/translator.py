@@ -26,9 +26,11 @@ from torch.nn import functional as F
 from morphospace.core import Translator
 from morphospace.core.dependencies import require
 from morphospace.core.errors import InputError
+from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array, check_labels
 from morphospace.phendiff.config import DDIMTranslatorConfig
+from morphospace.phendiff.figures import translation_figure
 
 
 def make_schedulers(config: DDIMTranslatorConfig) -> tuple[Any, Any]:
@@ -222,6 +224,10 @@ class DDIMTranslator(SavesModelWeights, Translator):
         """
         x = self._check_images(images)
         return self.generate(self.invert(x, source), target)
+
+    # ------------------------------------------------------------------ report
+    def report_figures(self, context: FigureContext) -> list[Figure]:
+        return translation_figure(self.name, context)
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> dict[str, np.ndarray]:
