@@ -164,3 +164,22 @@ except ConfigError as exc:
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert expected in out.stdout
+
+
+def test_the_ema_decay_warms_up_so_a_short_run_forgets_its_initialisation():
+    import torch
+
+    from morphospace.core.training import EMA
+
+    layer = torch.nn.Linear(1, 1, bias=False)
+    torch.nn.init.zeros_(layer.weight)
+    ema = EMA(layer, decay=0.999)
+    assert ema.current_decay() == pytest.approx(0.1)  # (1 + 0) / (10 + 0)
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    for _ in range(400):
+        ema.update(layer)
+    # a fixed 0.999 would keep 0.999 ** 400 = 67 % of the zero initialisation
+    assert ema.shadow["weight"].item() > 0.99
+    assert ema.current_decay() == pytest.approx(401 / 410)  # still below 0.999 at 400
+    assert int(ema.state_dict()[EMA.UPDATES]) == 400

@@ -54,18 +54,30 @@ class TrainingStep:
 class EMA:
     """Exponential moving average of a module's parameters (``shadow = d*shadow + (1-d)*p``).
 
-    Buffers (e.g. batch-norm statistics) are not averaged. ``state_dict`` /
-    ``load_state_dict`` put the averages in checkpoints; :meth:`swapped_in` evaluates
-    with them.
+    The decay warms up as ``d_n = min(decay, (1 + n) / (10 + n))`` after ``n`` updates (as
+    diffusers' and TensorFlow's EMAs do): a fixed 0.999 would leave two thirds of the
+    random initialisation in the average after 400 steps. Buffers (e.g. batch-norm
+    statistics) are not averaged. ``state_dict`` / ``load_state_dict`` put the averages
+    and the update count in checkpoints; :meth:`swapped_in` evaluates with them.
     """
+
+    #: The state_dict key of the update count (no parameter name starts with a dot).
+    UPDATES = ".updates"
 
     def __init__(self, module: Any, decay: float):
         self.decay = decay
+        self.updates = 0
         self.shadow = {name: p.detach().clone() for name, p in module.named_parameters()}
 
+    def current_decay(self) -> float:
+        """The decay the next update uses."""
+        return min(self.decay, (1 + self.updates) / (10 + self.updates))
+
     def update(self, module: Any) -> None:
+        weight = 1.0 - self.current_decay()
         for name, p in module.named_parameters():
-            self.shadow[name].lerp_(p.detach(), 1.0 - self.decay)
+            self.shadow[name].lerp_(p.detach(), weight)
+        self.updates += 1
 
     def copy_to(self, module: Any) -> None:
         """Overwrite ``module``'s parameters with the averages."""
@@ -84,11 +96,16 @@ class EMA:
                 p.detach().copy_(own[name])
 
     def state_dict(self) -> dict[str, Any]:
-        return dict(self.shadow)
+        import torch
+
+        return {**self.shadow, self.UPDATES: torch.tensor(self.updates)}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         for name, value in state.items():
-            self.shadow[name].copy_(value)
+            if name == self.UPDATES:
+                self.updates = int(value)
+            else:
+                self.shadow[name].copy_(value)
 
 
 @dataclass
