@@ -18,7 +18,13 @@ def _tiny_ddim() -> dict:
 
 
 #: The cases the conformance kit runs here and in the cross env (tests/test_conformance.py).
-CASES = [ComponentCase("phendiff.ddim", params=_tiny_ddim())]
+CASES = [
+    ComponentCase("phendiff.ddim", params=_tiny_ddim()),
+    # the kit's default data have conditions 0, 1, 2
+    ComponentCase("phendiff.fid", params={"source": "0", "target": "1", "kid_subsets": 3}),
+    ComponentCase("phendiff.feature_shift", params={"source": "0", "target": "1"}),
+    ComponentCase("phendiff.reconstruction"),
+]
 
 
 @parametrize_with_checks(CASES)

@@ -7,8 +7,8 @@ gives ``mean_intensity_<c>``, ``integrated_intensity_<c>`` and ``intensity_std_<
 texture measure) inside the cell; ``glcm_contrast`` is the grey-level co-occurrence
 contrast of ``channel`` in the cell's bounding box (16 levels, distance 1, four angles);
 ``spot_count`` counts bright spots in ``spot_channel`` (local maxima of the smoothed
-channel inside the cell, at least half as bright as its brightest point above the
-background). An image with no cell gets zeros and ``empty = 1``: the table is NaN-free.
+channel inside the cell, reaching a quarter of its brightest point's height above
+the background). An image with no cell gets zeros and ``empty = 1``: the table is NaN-free.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from morphospace.core.validation import check_array
 
 #: Columns that describe the segmentation rather than the cell; not features.
 FLAG_COLUMNS = ("empty",)
+#: Gaussian smoothing (pixels) before spots are found, and the share of the brightest
+#: spot's height above background that a spot must reach.
+SPOT_SMOOTHING, SPOT_THRESHOLD = 0.7, 0.25
 #: Grey levels of the co-occurrence matrix.
 GLCM_LEVELS = 16
 
@@ -58,7 +61,11 @@ def _glcm_contrast(image: np.ndarray, mask: np.ndarray) -> float:
         return 0.0
     levels = np.minimum(((box - low) / (high - low) * GLCM_LEVELS).astype(np.uint8), 15)
     glcm = graycomatrix(
-        levels, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], GLCM_LEVELS, symmetric=True,
+        levels,
+        [1],
+        [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4],
+        GLCM_LEVELS,
+        symmetric=True,
         normed=True,
     )
     return float(graycoprops(glcm, "contrast").mean())
@@ -68,14 +75,16 @@ def _spot_count(image: np.ndarray, mask: np.ndarray) -> int:
     from scipy import ndimage
     from skimage.feature import peak_local_max
 
-    smooth = ndimage.gaussian_filter(image.astype(np.float64), 1.0)
+    smooth = ndimage.gaussian_filter(image.astype(np.float64), SPOT_SMOOTHING)
     background = float(np.median(smooth[~mask])) if (~mask).any() else float(smooth.min())
     inside = smooth[mask]
     if inside.size == 0 or inside.max() <= background:
         return 0
-    threshold = background + 0.5 * (inside.max() - background)
+    threshold = background + SPOT_THRESHOLD * (inside.max() - background)
     peaks = peak_local_max(
-        np.where(mask, smooth, background), min_distance=2, threshold_abs=threshold,
+        np.where(mask, smooth, background),
+        min_distance=1,
+        threshold_abs=threshold,
         exclude_border=False,
     )
     return len(peaks)
@@ -151,5 +160,7 @@ def measure(
             "measurements are 0 and their 'empty' column is 1",
             stacklevel=2,
         )
-    filled = [row if row is not None else {**dict.fromkeys(columns, 0.0), "empty": 1.0} for row in rows]
+    filled = [
+        row if row is not None else {**dict.fromkeys(columns, 0.0), "empty": 1.0} for row in rows
+    ]
     return pd.DataFrame(filled, columns=columns, dtype=float)
