@@ -32,12 +32,15 @@ def test_conformance(check):
     check()
 
 
-def test_listing_and_reading_the_config_import_neither_torch_nor_diffusers():
+def test_listing_and_planning_the_example_import_neither_torch_nor_diffusers():
     code = (
         "import sys\n"
         "from morphospace.core import registry\n"
         "registry.list()\n"
         "registry.config_class('phendiff.ddim')(inversion_steps=5)\n"
+        "from morphospace.core.pipeline import plan\n"
+        "steps = plan('phendiff.doses')\n"
+        "assert [s.info.name for s in steps][:2] == ['phendiff.ddim', 'phendiff.fid']\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "assert 'diffusers' not in sys.modules, 'diffusers was imported'\n"
     )
