@@ -124,3 +124,24 @@ def test_a_misspelled_encoder_input_kind_fails_when_the_class_is_defined():
 
         class Bad(EncoderConfig):
             input_kinds = ("imags",)
+
+
+def test_samples_of_another_shape_than_fitted_are_named():
+    from morphospace.core.validation import check_fitted_shape
+
+    check_fitted_shape(np.zeros((2, 1, 8, 8)), (1, 8, 8), name="x", owner="m")
+    check_fitted_shape(np.zeros((2, 1, 8, 8)), None, name="x", owner="m")  # not fitted yet
+    with pytest.raises(
+        InputError, match=r"x: m was fitted on samples of shape \(1, 8, 8\), found \(3, 8, 8\)"
+    ):
+        check_fitted_shape(np.zeros((2, 3, 8, 8)), (1, 8, 8), name="x", owner="m")
+
+
+def test_values_outside_the_unit_range_are_refused_with_the_range_found():
+    from morphospace.core.validation import check_unit_range
+
+    check_unit_range(np.array([0.0, 1.0]), name="x", owner="m")
+    with pytest.raises(
+        InputError, match=r"x: m takes values in \[0, 1\] \(why\), found values in \[-1, 255\]"
+    ):
+        check_unit_range(np.array([-1.0, 255.0]), name="x", owner="m", why="why")

@@ -136,7 +136,7 @@ def test_images_it_cannot_take_are_refused(bad, message):
 
 
 def test_images_of_another_shape_than_training_are_refused(fitted):
-    with pytest.raises(InputError, match=r"fitted on images of shape \(1, 16, 16\)"):
+    with pytest.raises(InputError, match=r"fitted on samples of shape \(1, 16, 16\)"):
         fitted.translate(np.zeros((2, 1, 32, 32), dtype=np.float32), "low", "high")
 
 

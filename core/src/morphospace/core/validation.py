@@ -117,3 +117,25 @@ def check_same_length(**arrays: Any) -> int:
         found = ", ".join(f"{k}: {v}" for k, v in lengths.items())
         raise InputError(f"expected the same number of samples in each input, found {found}")
     return next(iter(lengths.values()))
+
+
+def check_fitted_shape(
+    array: np.ndarray, fitted: tuple[int, ...] | None, *, name: str, owner: str
+) -> None:
+    """Refuse samples whose shape (all but the first axis) differs from the fitted one."""
+    if fitted is not None and tuple(array.shape[1:]) != tuple(fitted):
+        raise InputError(
+            f"{name}: {owner} was fitted on samples of shape {tuple(fitted)}, found "
+            f"{tuple(array.shape[1:])}"
+        )
+
+
+def check_unit_range(array: np.ndarray, *, name: str, owner: str, why: str = "") -> None:
+    """Refuse values outside [0, 1] (pixel intensities a model expects scaled)."""
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > 1:
+        reason = f" ({why})" if why else ""
+        raise InputError(
+            f"{name}: {owner} takes values in [0, 1]{reason}, found values in "
+            f"[{low:.3g}, {high:.3g}]; rescale the images first"
+        )

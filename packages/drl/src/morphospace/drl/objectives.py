@@ -16,7 +16,12 @@ import torch
 
 from morphospace.core.errors import InputError
 from morphospace.core.training import TrainingStep, train
-from morphospace.core.validation import check_array, check_labels
+from morphospace.core.validation import (
+    check_array,
+    check_fitted_shape,
+    check_labels,
+    check_unit_range,
+)
 from morphospace.drl import aggregation
 from morphospace.drl.config import WeakSupervision
 from morphospace.drl.networks import MLPVAE, ConvVAE
@@ -36,17 +41,8 @@ def check_source_images(
             f"{name}: {owner} takes images with 1 or 3 channels (the source is rendered grey "
             f"or RGB), found {images.shape[1]} channels"
         )
-    if fitted_shape and images.shape[1:] != fitted_shape:
-        raise InputError(
-            f"{name}: {owner} was fitted on images of shape {fitted_shape}, found "
-            f"{images.shape[1:]}"
-        )
-    low, high = float(images.min()), float(images.max())
-    if low < 0 or high > 1:
-        raise InputError(
-            f"{name}: {owner} models pixel values in [0, 1] (the source's range), found "
-            f"values in [{low:.3g}, {high:.3g}]; rescale the images first"
-        )
+    check_fitted_shape(images, fitted_shape, name=name, owner=owner)
+    check_unit_range(images, name=name, owner=owner, why="the source's range")
     return images.astype(np.float32, copy=False)
 
 

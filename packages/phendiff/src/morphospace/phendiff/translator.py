@@ -28,7 +28,12 @@ from morphospace.core.dependencies import require
 from morphospace.core.errors import InputError
 from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import SavesModelWeights, TrainingStep, train
-from morphospace.core.validation import check_array, check_labels
+from morphospace.core.validation import (
+    check_array,
+    check_fitted_shape,
+    check_labels,
+    check_unit_range,
+)
 from morphospace.phendiff.config import DDIMTranslatorConfig
 from morphospace.phendiff.figures import translation_figure
 
@@ -75,17 +80,8 @@ class DDIMTranslator(SavesModelWeights, Translator):
                 f"UNet halves them {len(self.config.block_out_channels) - 1} times), found "
                 f"{h}x{w}"
             )
-        if fitted and images.shape[1:] != fitted:
-            raise InputError(
-                f"{name}: {self.name} was fitted on images of shape {fitted}, found "
-                f"{images.shape[1:]}"
-            )
-        low, high = float(images.min()), float(images.max())
-        if low < 0 or high > 1:
-            raise InputError(
-                f"{name}: {self.name} takes pixel values in [0, 1], found values in "
-                f"[{low:.3g}, {high:.3g}]; rescale the images first"
-            )
+        check_fitted_shape(images, fitted, name=name, owner=self.name)
+        check_unit_range(images, name=name, owner=self.name)
         return images.astype(np.float32, copy=False)
 
     def class_ids(self, conditions: Any, n: int, name: str = "conditions") -> np.ndarray:
