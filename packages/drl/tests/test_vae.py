@@ -95,7 +95,9 @@ def test_images_the_network_cannot_model_are_refused(bad, message):
 
 
 def test_encoding_images_of_another_shape_than_fit_is_refused(fitted):
-    with pytest.raises(InputError, match=r"fitted on samples of shape \(1, 16, 16\).*\(1, 32, 32\)"):
+    with pytest.raises(
+        InputError, match=r"fitted on samples of shape \(1, 16, 16\).*\(1, 32, 32\)"
+    ):
         fitted.encode(np.zeros((2, 1, 32, 32), dtype=np.float32))
 
 
