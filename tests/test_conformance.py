@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from morphospace.core import registry
-from morphospace.core.testing import expand, parametrize_with_checks
+from morphospace.core.testing import expand, parametrize_with_checks, torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,16 +35,8 @@ COMPONENTS = [*_repository_cases(), *sorted(p.name for p in registry.plugins() i
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_torch_thread():
-    """Tiny networks: more threads only add contention on shared CPUs."""
-    try:
-        import torch
-    except ImportError:
+    with torch_threads(1):
         yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_every_installed_component_is_checked():

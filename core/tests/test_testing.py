@@ -404,3 +404,19 @@ class NamesWithASlash(Evaluator):
 def test_an_evaluator_naming_a_metric_with_a_slash_fails():
     with pytest.raises(AssertionError, match=r"'score/part' has a '/'.*'score.part'"):
         _run("evaluator_metrics", NamesWithASlash)
+
+
+def test_torch_threads_sets_and_restores_or_does_nothing_without_torch():
+    from morphospace.core.testing import torch_threads
+
+    try:
+        import torch
+    except ImportError:  # the core env: the block just runs
+        with torch_threads(1):
+            ran = True
+        assert ran
+        return
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

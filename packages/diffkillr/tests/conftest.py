@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from morphospace.core.testing import torch_threads
 from morphospace.diffkillr.synthetic_fields import ARCHETYPES, render_cell
 
 
@@ -25,12 +26,8 @@ def cells():
 
 @pytest.fixture(scope="session")
 def torch_single_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")

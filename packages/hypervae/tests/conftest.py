@@ -5,17 +5,15 @@ import os
 import numpy as np
 import pytest
 
+from morphospace.core.testing import torch_threads
+
 os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensors: threads only add contention
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,13 @@ import os
 
 import pytest
 
+from morphospace.core.testing import torch_threads
+
 os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield

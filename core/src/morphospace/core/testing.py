@@ -41,6 +41,7 @@ import sys
 import tempfile
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -834,3 +835,20 @@ def check_components(components: Iterable[ComponentCase | str | type]) -> None:
         for check in checks(case):
             if check.name not in case.xfail:
                 check()
+
+
+@contextmanager
+def torch_threads(n: int = 1) -> Iterator[None]:
+    """Run the block with ``n`` torch threads (tiny test networks on shared CPUs gain
+    nothing from more, only contention); nothing happens where torch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

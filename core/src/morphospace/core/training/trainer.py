@@ -24,9 +24,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from morphospace.core.dependencies import require
 from morphospace.core.errors import ConfigError
@@ -39,6 +37,9 @@ from morphospace.core.training.config import (
 )
 from morphospace.core.training.loop import train_loop
 from morphospace.core.training.state import TrainingCheckpoints
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,8 @@ def train(
     training block; resuming from a ``checkpoint_dir`` written with other values
     raises :class:`~morphospace.core.errors.CheckpointError` naming them.
     """
+    import numpy as np
+
     torch = require("torch", install="torch", needed_for="training a component")
     accelerator = make_accelerator(config)
     torch.manual_seed(seed)
