@@ -95,30 +95,20 @@ def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
     )
 
 
-def _written_keys(adata: Any, key: str, component: Any) -> list[str]:
-    """The keys a step wrote: its own, or ``<key>_<target>`` for each of several targets."""
-    if step_record(adata, key) is not None:
-        return [key]
-    return [
-        other
-        for other in adata.uns
-        if str(other).startswith(f"{key}_")
-        and (record := step_record(adata, other)) is not None
-        and record.component == component.name
-    ]
-
-
 def write_report(
     directory: Path, pipeline: Pipeline, adata: Any, metrics: dict, components: dict[str, Any]
 ) -> Path:
-    """Write ``figures/*.png`` and ``report.html`` into ``directory``."""
+    """Write ``figures/*.png`` and ``report.html`` into ``directory``.
+
+    ``components`` maps each key a step recorded (its adapter's ``recorded_keys``) to
+    the component that draws that key's figures.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     figures = embedding_figures(pipeline, adata)
     for key, component in components.items():
-        for drawn in _written_keys(adata, key, component):
-            figures += component.report_figures(FigureContext(adata, drawn, pipeline.report.split))
+        figures += component.report_figures(FigureContext(adata, key, pipeline.report.split))
     (directory / "figures").mkdir(exist_ok=True)
     blocks = []
     for i, (title, fig) in enumerate(figures):

@@ -179,6 +179,7 @@ def run(
         check_keys(planned, adata)
         metrics: dict[str, dict[str, Any]] = {}
         components: dict[str, Any] = {}
+        drawn: dict[str, Any] = {}  # recorded key -> component, for the report's figures
         for item, config in zip(planned, configs, strict=True):
             logger.info("%s -> %s", item.label, item.key)
             component = registry.create(item.info.kind, item.info.name, config=config)
@@ -187,6 +188,7 @@ def run(
             except MorphospaceError as exc:
                 raise type(exc)(f"{item.label}: {exc}") from exc
             components[item.key] = component
+            drawn.update(dict.fromkeys(item.adapter.recorded_keys(item), component))
             if step_metrics is not None:
                 metrics[item.key] = step_metrics
             elif item.step.save:
@@ -198,7 +200,7 @@ def run(
         if report:
             from morphospace.core.pipeline.report import write_report
 
-            write_report(tmp, resolved, adata, metrics, components)
+            write_report(tmp, resolved, adata, metrics, drawn)
     final = Path(out)
     logger.info("wrote %s", final)
     return RunResult(final, adata, metrics, resolved, components)

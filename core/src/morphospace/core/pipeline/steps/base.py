@@ -98,6 +98,10 @@ class StepAdapter:
     def writes(self, item: PlannedStep) -> dict[str, str]:
         raise NotImplementedError
 
+    def recorded_keys(self, item: PlannedStep) -> list[str]:
+        """The keys under which ``tl`` records this step, which its figures draw."""
+        return [item.key]
+
     def check_plan(self, item: PlannedStep, context: PlanContext) -> None:
         """Raise :class:`PipelineError` if the step cannot work (before any data loads)."""
 

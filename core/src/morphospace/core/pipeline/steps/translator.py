@@ -23,9 +23,13 @@ class TranslatorAdapter(StepAdapter):
         return {item.step.images: "obsm", item.step.conditions: "obs"}
 
     def writes(self, item: PlannedStep) -> dict[str, str]:
+        return dict.fromkeys(self.recorded_keys(item), "obsm")
+
+    def recorded_keys(self, item: PlannedStep) -> list[str]:
+        """One key, or ``<key>_<target>`` per target of a list."""
         from morphospace.core.tl import translation_keys
 
-        return dict.fromkeys(translation_keys(item.key, item.step.target), "obsm")
+        return list(translation_keys(item.key, item.step.target))
 
     def run(self, item: PlannedStep, adata: Any, component: Any) -> None:
         from morphospace.core import tl
