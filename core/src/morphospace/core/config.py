@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 
 import pydantic
 
-from morphospace.core.errors import ConfigError, cap_message, short_repr
+from morphospace.core.errors import ConfigError, cap_message, short_repr, validator_message
 from morphospace.core.geometry import EUCLIDEAN, Geometry
 
 #: ``json_schema_extra`` of a field that names a folder the component writes to (e.g.
@@ -50,7 +50,7 @@ def _numbers_only(annotation: Any) -> bool:
 def _problem(err: Mapping[str, Any]) -> str:
     """One validation error: the field and the bad value, or a whole-config rule's message."""
     if not err["loc"]:  # a model validator: a rule across fields, its message says it all
-        return str(err["msg"]).removeprefix("Value error, ")
+        return validator_message(err)
     where = ".".join(str(p) for p in err["loc"])
     return f"parameter {where!r}: {err['msg']} (got {short_repr(err.get('input'))})"
 

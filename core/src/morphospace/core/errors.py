@@ -9,6 +9,7 @@ so ``except ValueError`` keeps working.
 from __future__ import annotations
 
 import reprlib
+from typing import Any
 
 #: The longest message an error carries; longer ones (a huge value echoed back) are cut.
 MAX_MESSAGE = 2000
@@ -94,3 +95,9 @@ class OutputExistsError(MorphospaceError, FileExistsError):
     def __str__(self) -> str:
         message = str(self.args[0])
         return f"{message}; {self.hint}" if self.replaceable else message
+
+
+def validator_message(err: Any) -> str:
+    """A pydantic error's message without the "Value error, " it puts before the words
+    of a validator that raised ``ValueError`` (ours already say what was found)."""
+    return str(err["msg"]).removeprefix("Value error, ")

@@ -96,15 +96,17 @@ def get_factors(adata: AnnData, keys: str | Sequence[str], what: str = "factors"
         raise InputError(f"{what}: name at least one obs column")
     for key in names:
         get_obs(adata, key, what)
-    return adata.obs[names].reset_index(drop=True)
+    return adata.obs[names].reset_index(drop=True)  # positions, as the other inputs
 
 
-def _evaluator_input(adata: AnnData, kind: str, key: Any, name: str) -> Any:
+def _evaluator_input(adata: AnnData, kind: str, key: Any, name: str, rows: np.ndarray) -> Any:
+    """The rows ``rows`` of what an evaluator input of ``kind`` names."""
     if kind == "factors":
-        return get_factors(adata, key, name)
+        return get_factors(adata, key, name)[rows].reset_index(drop=True)
     if not isinstance(key, str):
         raise InputError(f"{name} ({kind}) names one key, found {key!r}")
-    return get_obs(adata, key, name) if kind == "labels" else get_rep(adata, key)
+    data = get_obs(adata, key, name) if kind == "labels" else get_rep(adata, key)
+    return data[rows]
 
 
 def select(adata: AnnData, where: str | None) -> np.ndarray:
@@ -315,12 +317,10 @@ def evaluate(
     rows = select(adata, where)
     if not rows.any():
         raise InputError(f"where={where!r} selects no cells")
-    values = {}
-    for name, key in inputs.items():
-        data = _evaluator_input(adata, declared[name], key, name)
-        values[name] = data[rows]
-        if declared[name] == "factors":
-            values[name] = values[name].reset_index(drop=True)
+    values = {
+        name: _evaluator_input(adata, declared[name], key, name, rows)
+        for name, key in inputs.items()
+    }
     metrics = ev.evaluate(**values)
     key = key_added or default_key(ev)
     store = dict(adata.uns.get(METRICS_KEY, {}))

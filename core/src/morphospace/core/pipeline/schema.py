@@ -25,7 +25,12 @@ import pydantic
 import yaml
 
 from morphospace.core.config import Seed
-from morphospace.core.errors import MorphospaceError, PipelineError, cap_message
+from morphospace.core.errors import (
+    MorphospaceError,
+    PipelineError,
+    cap_message,
+    validator_message,
+)
 from morphospace.core.pipeline.steps import ADAPTERS, Step
 
 
@@ -95,14 +100,9 @@ def _format_error(err: dict[str, Any], data: Any) -> str:
         if err["type"] == "missing" and rest:
             return f"{label}: {article} {kind} step needs {rest[0]!r}"
         where = ".".join(str(p) for p in rest) or "step"
-        return f"{label}: {where}: {_message(err)}"
+        return f"{label}: {where}: {validator_message(err)}"
     where = ".".join(str(p) for p in loc) or "document"
-    return f"{where}: {_message(err)}"
-
-
-def _message(err: dict[str, Any]) -> str:
-    """pydantic's message without the "Value error, " it puts before a validator's words."""
-    return str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {validator_message(err)}"
 
 
 def _fill_kinds(data: dict, registry: Any) -> dict:
