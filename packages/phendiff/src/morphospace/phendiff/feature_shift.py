@@ -5,9 +5,10 @@ translation. Here every set (real source, real target, translated source) is mea
 with :func:`morphospace.phendiff.measurements.measure`, and for the chosen
 ``measurement``:
 
-- ``mean_shift_real``: real target mean - source mean; ``mean_shift_translated``:
-  translated mean - source mean (in the measurement's units; descriptive: their
-  direction flag is nominal, compare them with each other);
+- ``shift_error``: |translated shift - real shift|, where the real shift is the real
+  target mean minus the source mean and the translated shift the translated mean minus
+  the source mean, in the measurement's units; 0 when translation moves the measurement
+  exactly as the real change does (lower is better);
 - ``shift_agreement`` = ``1 - |1 - translated shift / real shift|``, 1 when translation
   moves the measurement exactly as far as the real change, 0 when it does not move it
   (or moves it twice as far), clipped at -1; higher is better;
@@ -87,8 +88,7 @@ class FeatureShift(Evaluator):
         moved = float(tables["translated"][column].mean() - source)
         ks = ks_2samp(tables["real_target"][column], tables["translated"][column])
         return {
-            "mean_shift_real": Metric(real, higher_is_better=True),
-            "mean_shift_translated": Metric(moved, higher_is_better=True),
+            "shift_error": Metric(abs(moved - real), higher_is_better=False),
             "shift_agreement": Metric(shift_agreement(real, moved), higher_is_better=True),
             "ks_statistic": Metric(float(ks.statistic), higher_is_better=False),
             "ks_pvalue": Metric(float(ks.pvalue), higher_is_better=True),
