@@ -5,19 +5,7 @@ import numpy as np
 import pytest
 
 from morphospace.core.errors import ConfigError, InputError
-from morphospace.phendiff.datasets import synthetic_doses
 from morphospace.phendiff.feature_shift import FeatureShift, pearson, shift_agreement
-
-
-@pytest.fixture(scope="module")
-def doses():
-    """24 untreated and 24 top-dose-B cells (cytoplasm contracted by half), 32 pixels."""
-    adata = synthetic_doses(n_per_condition=30, image_size=32, n_doses=1, seed=5)
-    conditions = adata.obs["condition"].astype(str).to_numpy()
-    keep = np.concatenate(
-        [np.flatnonzero(conditions == "untreated")[:24], np.flatnonzero(conditions == "B_3.0")]
-    )
-    return adata.obsm["image"][keep], conditions[keep]
 
 
 def perfect_translation(images, conditions):
