@@ -61,6 +61,38 @@ def test_translate_records_what_ran(spots):
     assert record["params"] == {"per_pixel": False}
 
 
+def test_fit_on_fits_on_the_selected_rows_and_translates_every_row(spots):
+    spots.obs["train"] = np.arange(spots.n_obs) < 30
+    translator = tl.translate(
+        spots,
+        "example.mean_shift",
+        images="image",
+        conditions="condition",
+        target="treated",
+        fit_on="train",
+    )
+    assert spots.obsm["mean_shift"].shape == spots.obsm["image"].shape
+    assert spots.uns["mean_shift"]["fit_on"] == "train"
+    train, treated = spots.obs["train"].to_numpy(), _condition(spots, "treated")
+    refit = registry.create("translator", "example.mean_shift").fit(
+        spots.obsm["image"][train], spots.obs["condition"].to_numpy()[train]
+    )
+    np.testing.assert_array_equal(  # the held-out rows did not shape the translation
+        translator.translate(spots.obsm["image"], spots.obs["condition"].to_numpy(), "treated"),
+        refit.translate(spots.obsm["image"], spots.obs["condition"].to_numpy(), "treated"),
+    )
+    # which is a test: fitted on every row, the treated mean (and the translation) differs
+    assert not np.array_equal(
+        spots.obsm["image"][train & treated].mean(0), spots.obsm["image"][treated].mean(0)
+    )
+    spots.obs["none"] = False
+    with pytest.raises(InputError, match=r"fit_on='none' selects no cells"):
+        tl.translate(
+            spots, "example.mean_shift", images="image", conditions="condition",
+            target="treated", fit_on="none",
+        )  # fmt: skip
+
+
 def test_an_unknown_target_condition_names_the_known_ones(spots):
     with pytest.raises(
         InputError, match=r"condition\(s\) mutant were not seen in fit; known: control, treated"

@@ -23,7 +23,8 @@ def test_one_row_per_image_with_shape_intensity_texture_and_spot_columns():
     assert len(table) == 2
     for column in (
         "area", "perimeter", "eccentricity", "solidity", "mean_intensity_0",
-        "integrated_intensity_1", "intensity_std_0", "glcm_contrast", "spot_count", "empty",
+        "integrated_intensity_1", "intensity_std_0", "radial_mean_1", "glcm_contrast",
+        "spot_count", "empty",
     ):  # fmt: skip
         assert column in table
     assert "empty" not in feature_columns(table)
@@ -62,6 +63,17 @@ def test_spots_are_counted_in_the_second_channel():
     assert measure(image).iloc[0]["spot_count"] == 3
 
 
+def test_radial_mean_is_two_thirds_for_a_uniform_disc_and_zero_for_a_central_spot():
+    rows, cols = np.indices((64, 64))
+    disc = (np.hypot(rows - 31.5, cols - 31.5) < 20).astype(np.float32)
+    image = np.zeros((1, 2, 64, 64), dtype=np.float32)
+    image[0, 0] = 0.5 * disc
+    image[0, 1, 31:33, 31:33] = 0.9  # all of channel 1 at the centre
+    row = measure(image).iloc[0]
+    assert row["radial_mean_0"] == pytest.approx(2 / 3, abs=0.02)  # mean radius of a disc
+    assert row["radial_mean_1"] == pytest.approx(0.035, abs=0.01)  # 0.7 px of 20
+
+
 def test_an_empty_image_gives_zeros_flagged_empty_and_a_warning():
     images = np.concatenate([square_cell(), np.zeros((1, 2, 20, 20), dtype=np.float32)])
     with pytest.warns(UserWarning, match="1 of 2 images have no cell"):
@@ -79,6 +91,11 @@ def test_recovers_the_synthetic_ground_truth():
     spots = stats.spearmanr(table["spot_count"], adata.obs["golgi_fragments"]).statistic
     assert area > 0.95
     assert spots > 0.5
+    # compound A disperses the Golgi: the spread follows the true fragments across doses
+    a = adata.obs["compound"].isin(["untreated", "A"]).to_numpy()
+    by_condition = adata.obs[a].assign(spread=table["radial_mean_1"].to_numpy()[a])
+    means = by_condition.groupby("condition", observed=True)[["spread", "golgi_fragments"]].mean()
+    assert np.corrcoef(means["spread"], means["golgi_fragments"])[0, 1] > 0.9
 
 
 def test_is_deterministic():

@@ -179,5 +179,7 @@ def test_the_report_shows_real_translated_and_difference(images):
     figures = translator.report_figures(FigureContext(adata, "as_high"))
     assert [title for title, _ in figures] == ["as_high: translations to high"]
     axes = figures[0][1].axes
-    assert len(axes) == 3 * 4  # real, translated, difference for 4 images not already high
-    assert axes[8].get_title() == "translated - real"  # third row, first column
+    assert len(axes) == 4 * 2 * 2  # 4 images not already high: 2 rows of real + 1 target
+    assert axes[0].get_title().startswith("real, ")
+    assert axes[1].get_title() == "as high"
+    assert axes[3].get_title() == "minus real"  # the difference map below the translation

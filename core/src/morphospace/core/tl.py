@@ -382,25 +382,32 @@ def translate(
     conditions: str,
     target: Any,
     fit: bool = True,
+    fit_on: str | None = None,
     key_added: str | None = None,
     **params: Any,
 ) -> Translator:
     """Translate every image from its own condition (``obs[conditions]``) to ``target``.
 
-    The translations go to ``obsm[<key_added>]``. ``target`` may also be a list of
-    conditions: the translator is fitted once and each target's translations go to
-    ``obsm[<key_added>_<target>]`` (see :func:`translation_keys`).
+    The translator is fitted on the rows ``fit_on`` selects (e.g. ``"train"``), then
+    translates every row. The translations go to ``obsm[<key_added>]``. ``target`` may
+    also be a list of conditions: the translator is fitted once and each target's
+    translations go to ``obsm[<key_added>_<target>]`` (see :func:`translation_keys`).
     """
     tr = as_component("translator", translator, params)
     x = get_rep(adata, images)
     check_input_kind(x.shape, ("images",), tr.name, f"obsm[{images!r}]")
     source = check_labels(get_obs(adata, conditions, "conditions"), adata.n_obs, name=conditions)
     if fit:
-        tr.fit(x, source)
+        rows = select(adata, fit_on)
+        if not rows.any():
+            raise InputError(f"fit_on={fit_on!r} selects no cells")
+        tr.fit(x[rows], source[rows])
     key = key_added or default_key(tr)
     for name, each in translation_keys(key, target).items():
         adata.obsm[name] = np.asarray(tr.translate(x, source, each))
-        _record(adata, name, tr, images=images, conditions=conditions, target=str(each))
+        _record(
+            adata, name, tr, images=images, conditions=conditions, target=str(each), fit_on=fit_on
+        )
     return tr
 
 

@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from morphospace.core.errors import ConfigError
+from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.interfaces import Evaluator
 from morphospace.core.metric import Metric
 from morphospace.phendiff.eval_config import FeatureShiftConfig
@@ -55,9 +56,8 @@ class FeatureShift(Evaluator):
 
     Config = FeatureShiftConfig
 
-    def evaluate(self, images, translated, conditions) -> dict[str, Metric]:
-        from scipy.stats import ks_2samp
-
+    def _measured_sets(self, images, translated, conditions) -> dict:
+        """The three image sets of :func:`translation_sets`, each measured."""
         from morphospace.phendiff.measurements import feature_columns, measure
 
         config = self.config
@@ -76,6 +76,16 @@ class FeatureShift(Evaluator):
                 f"{self.name}: measurement: expected one of {', '.join(columns)}, found "
                 f"{config.measurement!r}"
             )
+        return tables
+
+    def evaluate(self, images, translated, conditions) -> dict[str, Metric]:
+        from scipy.stats import ks_2samp
+
+        from morphospace.phendiff.measurements import feature_columns
+
+        config = self.config
+        tables = self._measured_sets(images, translated, conditions)
+        columns = feature_columns(tables["real_source"])
         means = {name: table[columns].to_numpy().mean(0) for name, table in tables.items()}
         std = tables["real_source"][columns].to_numpy().std(0)
         std = np.where(std > 0, std, 1.0)
@@ -96,3 +106,27 @@ class FeatureShift(Evaluator):
                 pearson(real_shift, translated_shift), higher_is_better=True
             ),
         }
+
+    def report_figures(self, context: FigureContext) -> list[Figure]:
+        """The measurement's distribution: real source and target, and the translations."""
+        from morphospace.core.tl import select
+        from morphospace.phendiff.figures import measurement_by_condition
+
+        record = context.record
+        if record is None or not {"images", "translated", "conditions"} <= set(record.inputs):
+            return []
+        inputs, rows = record.inputs, select(context.adata, record.reads.get("where"))
+        conditions = context.adata.obs[inputs["conditions"]].astype(str).to_numpy()
+        tables = self._measured_sets(
+            context.rep(inputs["images"])[rows],
+            context.rep(inputs["translated"])[rows],
+            conditions[rows],
+        )
+        column, source, target = self.config.measurement, self.config.source, self.config.target
+        fig = measurement_by_condition(
+            {source: tables["real_source"][column], target: tables["real_target"][column]},
+            {target: tables["translated"][column]},
+            column,
+            title=f"{self.name} ({context.key}): {column}, {source} translated to {target}",
+        )
+        return [(f"{self.name} ({context.key}): {column} real vs translated", fig)]

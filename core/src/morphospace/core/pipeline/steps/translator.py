@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from morphospace.core.pipeline.steps.base import PlannedStep, StepAdapter, StepModel
+from morphospace.core.pipeline.steps.base import PlannedStep, StepAdapter, StepModel, column_of
 
 
 class TranslatorStep(StepModel):
@@ -13,6 +13,7 @@ class TranslatorStep(StepModel):
     conditions: str
     target: str | int | list[str | int]  #: a list: fitted once, one obsm key per target
     fit: bool = True
+    fit_on: str | None = None  #: the rows it is fitted on (e.g. ``train``); all by default
 
 
 class TranslatorAdapter(StepAdapter):
@@ -20,7 +21,10 @@ class TranslatorAdapter(StepAdapter):
     model = TranslatorStep
 
     def reads(self, item: PlannedStep) -> dict[str, str]:
-        return {item.step.images: "obsm", item.step.conditions: "obs"}
+        keys = {item.step.images: "obsm", item.step.conditions: "obs"}
+        if item.step.fit_on:
+            keys[column_of(item.step.fit_on)] = "obs"
+        return keys
 
     def writes(self, item: PlannedStep) -> dict[str, str]:
         return dict.fromkeys(self.recorded_keys(item), "obsm")
@@ -42,5 +46,6 @@ class TranslatorAdapter(StepAdapter):
             conditions=step.conditions,
             target=step.target,
             fit=step.fit,
+            fit_on=step.fit_on,
             key_added=item.key,
         )
