@@ -23,7 +23,7 @@ import yaml
 from morphospace.core import registry
 from morphospace.core.atomic import OUTPUT_MARKER, atomic_directory
 from morphospace.core.checkpoint import file_sha256
-from morphospace.core.config import INPUT_FILE
+from morphospace.core.config import INPUT_FILE, params_of
 from morphospace.core.errors import (
     CheckpointError,
     ConfigError,
@@ -534,6 +534,53 @@ def test_a_file_a_pipeline_names_is_read_only_from_the_inputs_folder(tmp_path):
         place_paths(_ReadsWeights(weights="w.safetensors"), NO_ROOTS, "step 1")
     placed = place_paths(_ReadsWeights(weights="w.safetensors"), {"input_file": tmp_path}, "s")
     assert placed.weights == str(tmp_path / "w.safetensors")
+
+
+class _HandsOn(pydantic.BaseModel):
+    """A config whose ``encoder_params`` go to the registered encoder ``encoder``."""
+
+    encoder: str = "measurements"
+    encoder_params: dict = pydantic.Field(
+        default_factory=dict, json_schema_extra=params_of("encoder", "encoder")
+    )
+
+
+@pytest.fixture
+def reads_weights_encoder(monkeypatch):
+    """A registered encoder ``x.reader`` whose config reads ``weights``."""
+    from morphospace.core import registry
+    from morphospace.core.config import EncoderConfig
+
+    class ReaderConfig(EncoderConfig):
+        weights: str | None = pydantic.Field(None, json_schema_extra=INPUT_FILE)
+
+    real = registry.config_class
+
+    def config_class(name, kind=None):
+        return ReaderConfig if name == "x.reader" else real(name, kind)
+
+    monkeypatch.setattr(registry, "config_class", config_class)
+
+
+@pytest.mark.parametrize("name", ["../../etc/secret.safetensors", "/etc/secret.safetensors"])
+def test_a_file_in_params_handed_on_to_another_component_is_checked_too(
+    reads_weights_encoder, name
+):
+    config = _HandsOn(encoder="x.reader", encoder_params={"weights": name})
+    with pytest.raises(PipelineError, match=r"params.encoder_params.weights must be a plain name"):
+        check_path_names(config, "step 1 (x)")
+
+
+def test_a_file_in_params_handed_on_is_read_only_from_the_inputs_folder(
+    reads_weights_encoder, tmp_path
+):
+    config = _HandsOn(encoder="x.reader", encoder_params={"weights": "w.safetensors"})
+    with pytest.raises(PipelineError, match=r"params.encoder_params.weights names a file"):
+        place_paths(config, NO_ROOTS, "step 1")
+    placed = place_paths(config, {"input_file": tmp_path}, "step 1")
+    assert placed.encoder_params == {"weights": str(tmp_path / "w.safetensors")}
+    # a name that is no registered component (a built-in choice) hands nothing on
+    assert place_paths(_HandsOn(encoder_params={"a": 1}), NO_ROOTS, "s").encoder_params == {"a": 1}
 
 
 def test_an_old_flat_training_key_points_to_its_block():

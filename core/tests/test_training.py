@@ -70,8 +70,14 @@ def test_flatten_refuses_objects_it_cannot_store():
 
 
 def test_safetensors_arrays_round_trip(tmp_path):
-    save_arrays(tmp_path / "a.safetensors", {"x": np.arange(3, dtype=np.float32)})
-    np.testing.assert_array_equal(load_arrays(tmp_path / "a.safetensors")["x"], [0, 1, 2])
+    save_arrays(
+        tmp_path / "a.safetensors",
+        {"x": np.arange(3, dtype=np.float32), "count": np.array(7), "t": np.eye(2).T},
+    )
+    loaded = load_arrays(tmp_path / "a.safetensors")
+    np.testing.assert_array_equal(loaded["x"], [0, 1, 2])
+    assert loaded["count"].shape == () and loaded["count"] == 7  # a batch norm's counter
+    np.testing.assert_array_equal(loaded["t"], np.eye(2))
     (tmp_path / "bad.safetensors").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         load_arrays(tmp_path / "bad.safetensors")

@@ -40,6 +40,20 @@ def test_fid_of_two_gaussians_matches_the_closed_form():
     assert frechet_distance(a, b) == pytest.approx(7.0, rel=1e-9)
 
 
+@pytest.mark.parametrize(("n", "d"), [(5, 40), (60, 3)])  # the n x n and the d x d route
+def test_fid_agrees_with_the_matrix_square_root_formula(n, d):
+    from scipy import linalg
+
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(n, d))
+    b = rng.normal(size=(n + 3, d)) @ rng.normal(size=(d, d)) * 0.5 + 0.3
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = np.real(linalg.sqrtm(cov_a @ cov_b))
+    diff = a.mean(0) - b.mean(0)
+    expected = diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2 * np.trace(root)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
+
+
 def test_fid_of_a_rank_deficient_set_is_finite():
     a = np.random.default_rng(0).normal(size=(3, 6))  # covariance of rank 2 in 6 dimensions
     b = np.random.default_rng(1).normal(size=(3, 6))

@@ -30,6 +30,14 @@ DIRECTORY = {"morphospace_path": "directory"}
 #: from a folder the user gives (``--inputs DIR``).
 INPUT_FILE = {"morphospace_path": "input_file"}
 
+
+def params_of(kind: str, name_field: str) -> dict[str, Any]:
+    """``json_schema_extra`` of a field holding the params of another registered component
+    of ``kind``, named by the field ``name_field`` (e.g. an encoder whose features a metric
+    uses): path params in it are checked and placed like the config's own."""
+    return {"morphospace_params_of": [kind, name_field]}
+
+
 #: A seed numpy and torch both accept: 0 <= seed < 2**32.
 Seed = Annotated[int, pydantic.Field(ge=0, le=2**32 - 1)]
 

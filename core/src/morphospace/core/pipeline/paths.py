@@ -6,8 +6,11 @@ component writes to (a training ``checkpoint_dir``); one marked
 Given in a Python call either is used as is: the user chose it. Given in a pipeline
 file (hostile until proven otherwise) it must be a plain name, and the runner puts it
 under the folder the user named on the command line (``--checkpoints DIR`` for
-folders, ``--inputs DIR`` for files); without one, such a pipeline is refused. So a
-pipeline never makes morphospace write, delete or read outside the folders the user gave.
+folders, ``--inputs DIR`` for files); without one, such a pipeline is refused. Params
+handed on to another registered component (a field marked
+:func:`~morphospace.core.config.params_of`) are read with that component's config, so
+its path params are checked too. So a pipeline never makes morphospace write, delete or
+read outside the folders the user gave.
 """
 
 from __future__ import annotations
@@ -28,15 +31,35 @@ KINDS = {
 }
 
 
+def _handed_on(config: pydantic.BaseModel, marker: list[str], params: dict) -> Any:
+    """The config of the registered component that ``params`` go to, or None when the
+    field naming it names no registered component (e.g. a built-in choice)."""
+    from morphospace.core import registry
+    from morphospace.core.errors import ComponentNotFoundError
+
+    kind, name_field = marker
+    name = getattr(config, name_field)
+    try:
+        config_cls = registry.config_class(str(name), kind)
+    except ComponentNotFoundError:
+        return None
+    return config_cls.from_params(dict(params), component=str(name))
+
+
 def path_fields(config: pydantic.BaseModel, prefix: str = "") -> dict[str, tuple[str, str]]:
-    """``{"training.checkpoint_dir": (kind, value)}`` for every set path field, nested included."""
+    """``{"training.checkpoint_dir": (kind, value)}`` for every set path field, nested
+    included (in sub-configs and in params handed on to another component)."""
     found: dict[str, tuple[str, str]] = {}
     for name, field in type(config).model_fields.items():
-        value = getattr(config, name)
+        value, extra = getattr(config, name), field.json_schema_extra
         if isinstance(value, pydantic.BaseModel):
             found.update(path_fields(value, f"{prefix}{name}."))
-        elif field.json_schema_extra in (DIRECTORY, INPUT_FILE) and value is not None:
-            found[f"{prefix}{name}"] = (field.json_schema_extra["morphospace_path"], value)
+        elif extra in (DIRECTORY, INPUT_FILE) and value is not None:
+            found[f"{prefix}{name}"] = (extra["morphospace_path"], value)
+        elif isinstance(extra, dict) and "morphospace_params_of" in extra and value:
+            nested = _handed_on(config, extra["morphospace_params_of"], value)
+            if nested is not None:
+                found.update(path_fields(nested, f"{prefix}{name}."))
     return found
 
 
@@ -49,11 +72,14 @@ def check_path_names(config: pydantic.BaseModel, label: str) -> None:
             raise PipelineError(f"{label}: params.{where} {exc}") from None
 
 
-def _replace(config: pydantic.BaseModel, dotted: str, value: str) -> pydantic.BaseModel:
+def _replace(config: Any, dotted: str, value: str) -> Any:
+    """A copy of ``config`` (a config or a params dict) with the dotted field set."""
     head, _, rest = dotted.partition(".")
-    if rest:
-        return config.model_copy(update={head: _replace(getattr(config, head), rest, value)})
-    return config.model_copy(update={head: value})
+    current = config[head] if isinstance(config, dict) else getattr(config, head)
+    new = _replace(current, rest, value) if rest else value
+    if isinstance(config, dict):
+        return {**config, head: new}
+    return config.model_copy(update={head: new})
 
 
 def place_paths(config: Any, roots: dict[str, Path | None], label: str) -> Any:

@@ -88,7 +88,8 @@ def unflatten_state(
 def _as_numpy(value: Any) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor, without importing torch
         value = value.detach().cpu().numpy()
-    return np.ascontiguousarray(value)
+    array = np.asarray(value)  # np.ascontiguousarray would turn a 0-d counter into 1-d
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)
 
 
 # ---------------------------------------------------------------- safetensors files

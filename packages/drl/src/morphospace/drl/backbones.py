@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from morphospace.core.errors import CheckpointError, InputError
+from morphospace.core.errors import CheckpointError
+from morphospace.core.weights import load_matching, read_safetensors
 
 #: ImageNet statistics both DINO and timm ViTs were trained with.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -95,56 +96,21 @@ class VisionTransformer(nn.Module):
 
 def vit_from_weights(path: str | Path) -> VisionTransformer:
     """A :class:`VisionTransformer` sized by, and loaded from, a safetensors file."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise InputError(
-            f"backbone_weights: expected a .safetensors file (morphospace never unpickles "
-            f"weights), found {path.name!r}; convert a .pth once with "
-            "safetensors.torch.save_file(torch.load(p, weights_only=True), 'w.safetensors')"
-        )
-    if not path.is_file():
-        raise InputError(f"backbone_weights: {path} does not exist or is not a file")
-    try:
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(
-            f"backbone_weights: {path} is not a readable safetensors file: {exc}"
-        ) from None
+    state = read_safetensors(path, "backbone_weights")
     state = {k: v for k, v in state.items() if not k.startswith(HEAD_PREFIXES)}
     needed = ("patch_embed.proj.weight", "cls_token", "pos_embed")
     missing = [k for k in needed if k not in state]
     if missing:
         raise CheckpointError(
-            f"backbone_weights: {path.name} is not a ViT of the DINO/timm layout: it lacks "
-            f"{', '.join(missing)}"
+            f"backbone_weights: {Path(path).name} is not a ViT of the DINO/timm layout: it "
+            f"lacks {', '.join(missing)}"
         )
     width, channels, patch, _ = state["patch_embed.proj.weight"].shape
     depth = len({k.split(".")[1] for k in state if k.startswith("blocks.")})
     grid = int(round((state["pos_embed"].shape[1] - 1) ** 0.5))
     model = VisionTransformer(width, depth, patch, grid, channels)
-    expected = model.state_dict()
-    unexpected = sorted(set(state) - set(expected))
-    absent = sorted(set(expected) - set(state))
-    wrong = sorted(k for k in set(state) & set(expected) if state[k].shape != expected[k].shape)
-    if unexpected or absent or wrong:
-        problems = [
-            f"{label}: {', '.join(keys[:5])}{' ...' if len(keys) > 5 else ''}"
-            for label, keys in (
-                ("unexpected", unexpected),
-                ("missing", absent),
-                ("wrong shape", wrong),
-            )
-            if keys
-        ]
-        raise CheckpointError(
-            f"backbone_weights: {path.name} does not match a ViT of width {width}, depth "
-            f"{depth}, patch {patch}: {'; '.join(problems)}"
-        )
-    model.load_state_dict(state)
-    return model.eval().requires_grad_(False)
+    what = f"a ViT of width {width}, depth {depth}, patch {patch}"
+    return load_matching(model, state, "backbone_weights", what)
 
 
 def vit_input(images: np.ndarray, size: int) -> torch.Tensor:

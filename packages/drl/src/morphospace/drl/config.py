@@ -16,6 +16,7 @@ from morphospace.core.config import (
     EncoderConfig,
     EvaluatorConfig,
     Seed,
+    params_of,
 )
 from morphospace.core.training import TrainingConfig
 
@@ -136,7 +137,9 @@ class FeatureVAEConfig(WeakSupervision, VAEFields):
         json_schema_extra=INPUT_FILE,
     )
     backbone_params: dict[str, Any] = Field(
-        default_factory=dict, description="params of a registered backbone"
+        default_factory=dict,
+        description="params of a registered backbone",
+        json_schema_extra=params_of("encoder", "backbone"),
     )
     backbone_image_size: int = Field(
         64, ge=16, description="side the ViT sees images at (a multiple of its patch size)"

@@ -11,7 +11,13 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from morphospace.core.config import EvaluatorConfig, Seed
+from morphospace.core.config import (
+    INPUT_FILE,
+    EncoderConfig,
+    EvaluatorConfig,
+    Seed,
+    params_of,
+)
 
 #: What the translation evaluators read: the real images, every row translated to the
 #: target condition, and each row's own condition.
@@ -47,7 +53,9 @@ class FIDConfig(_TranslationConfig):
         "the real images",
     )
     features_params: dict[str, Any] = Field(
-        default_factory=dict, description="params of the encoder named by features"
+        default_factory=dict,
+        description="params of the encoder named by features",
+        json_schema_extra=params_of("encoder", "features"),
     )
     channel: int = Field(
         0, ge=0, description="channel segmented for the measurements (features='measurements')"
@@ -75,3 +83,17 @@ class FeatureShiftConfig(_TranslationConfig):
         description="the measure() column compared (area, spot_count, mean_intensity_1, ...)",
     )
     channel: int = Field(0, ge=0, description="channel segmented for the measurements")
+
+
+class InceptionConfig(EncoderConfig):
+    """FID's Inception-v3 features (2,048) of images, from a local weights file."""
+
+    input_kinds = ("images",)
+
+    weights: str | None = Field(
+        None,
+        description="Inception-v3 weights of pytorch-fid or torch-fidelity converted to "
+        ".safetensors; nothing is downloaded",
+        json_schema_extra=INPUT_FILE,
+    )
+    batch_size: int = Field(32, ge=1, description="images per forward pass")

@@ -21,6 +21,13 @@ def morphospace_components():
             summary="conditional DDIM: invert under the source condition, regenerate under another",
         ),
         ComponentSpec(
+            kind="encoder",
+            name="inception",
+            target=f"{_PKG}.inception:InceptionEncoder",
+            config=f"{_PKG}.eval_config:InceptionConfig",
+            summary="FID's Inception-v3 features of images, from a local weights file",
+        ),
+        ComponentSpec(
             kind="evaluator",
             name="fid",
             target=f"{_PKG}.fid:FID",
