@@ -1,10 +1,19 @@
 """Every component passes the conformance kit; listing and planning stay torch-free."""
 
+import atexit
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from morphospace.core import registry
-from morphospace.core.testing import ComponentCase, parametrize_with_checks, training_params
+from morphospace.core.testing import (
+    ComponentCase,
+    make_images,
+    parametrize_with_checks,
+    training_params,
+)
 
 
 def _tiny_ddim() -> dict:
@@ -17,6 +26,15 @@ def _tiny_ddim() -> dict:
     }
 
 
+def _random_inception() -> str:
+    """A randomly initialised Inception-v3 weights file in a folder removed at exit."""
+    from morphospace.phendiff.inception import save_random_inception
+
+    folder = Path(tempfile.mkdtemp(prefix="morphospace-inception-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return str(save_random_inception(folder / "inception.safetensors"))
+
+
 #: The cases the conformance kit runs here and in the cross env (tests/test_conformance.py).
 CASES = [
     ComponentCase("phendiff.ddim", params=_tiny_ddim()),
@@ -24,6 +42,12 @@ CASES = [
     ComponentCase("phendiff.fid", params={"source": "0", "target": "1", "kid_subsets": 3}),
     ComponentCase("phendiff.feature_shift", params={"source": "0", "target": "1"}),
     ComponentCase("phendiff.reconstruction"),
+    # Inception sees every image at 299 x 299: four images keep the checks quick
+    ComponentCase(
+        "phendiff.inception",
+        params={"weights": _random_inception()},
+        data=lambda: {"x": make_images(n=4)},
+    ),
 ]
 
 

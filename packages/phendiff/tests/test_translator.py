@@ -183,3 +183,16 @@ def test_the_report_shows_real_translated_and_difference(images):
     assert axes[0].get_title().startswith("real, ")
     assert axes[1].get_title() == "as high"
     assert axes[3].get_title() == "minus real"  # the difference map below the translation
+
+
+def test_translating_to_several_targets_inverts_once_and_matches_one_by_one(
+    fitted, images, monkeypatch
+):
+    one_by_one = [fitted.translate(images, CONDITIONS, t) for t in ("low", "high")]
+    calls = []
+    invert = fitted.invert
+    monkeypatch.setattr(fitted, "invert", lambda *a: calls.append(1) or invert(*a))
+    each = fitted.translate_to_each(images, CONDITIONS, ["low", "high"])
+    assert len(calls) == 1
+    for got, expected in zip(each, one_by_one, strict=True):
+        np.testing.assert_array_equal(got, expected)

@@ -130,6 +130,11 @@ class Translator(Component):
     def translate(self, images: Any, source: Any, target: Any) -> np.ndarray:
         """Return ``images`` of condition ``source`` as they would look under ``target``."""
 
+    def translate_to_each(self, images: Any, source: Any, targets: list) -> list[np.ndarray]:
+        """``translate`` to each of ``targets``, in order. Override to share work between
+        targets (a diffusion translator inverts the images once)."""
+        return [self.translate(images, source, target) for target in targets]
+
 
 class Evaluator(Component):
     """Scores results: ``evaluate(**inputs) -> {metric name: Metric}``."""

@@ -403,8 +403,13 @@ def translate(
             raise InputError(f"fit_on={fit_on!r} selects no cells")
         tr.fit(x[rows], source[rows])
     key = key_added or default_key(tr)
-    for name, each in translation_keys(key, target).items():
-        adata.obsm[name] = np.asarray(tr.translate(x, source, each))
+    keys = translation_keys(key, target)
+    if isinstance(target, list | tuple):
+        translations = tr.translate_to_each(x, source, list(keys.values()))
+    else:
+        translations = [tr.translate(x, source, target)]
+    for (name, each), translated in zip(keys.items(), translations, strict=True):
+        adata.obsm[name] = np.asarray(translated)
         _record(
             adata, name, tr, images=images, conditions=conditions, target=str(each), fit_on=fit_on
         )

@@ -66,8 +66,14 @@ def morphospace_datasets():
 def morphospace_pipelines():
     return [
         PipelineSpec(
+            name="demo",
+            resource=f"{_PKG}:pipelines/demo.yaml",
+            summary="5 synthetic conditions -> small DDIM -> to compound B -> FID/KID, shift",
+            demo=True,
+        ),
+        PipelineSpec(
             name="doses",
             resource=f"{_PKG}:pipelines/doses.yaml",
-            summary="synthetic doses -> DDIM -> untreated to each top dose -> FID/KID, shift",
-        )
+            summary="synthetic doses -> DDIM -> untreated to every dose -> FID/KID, shift",
+        ),
     ]

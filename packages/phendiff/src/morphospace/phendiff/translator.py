@@ -221,6 +221,11 @@ class DDIMTranslator(SavesModelWeights, Translator):
         x = self._check_images(images)
         return self.generate(self.invert(x, source), target)
 
+    def translate_to_each(self, images: Any, source: Any, targets: list) -> list[np.ndarray]:
+        """:meth:`translate` to each of ``targets``, inverting the images only once."""
+        noise = self.invert(self._check_images(images), source)
+        return [self.generate(noise, target) for target in targets]
+
     # ------------------------------------------------------------------ report
     def report_figures(self, context: FigureContext) -> list[Figure]:
         return translation_figure(self.name, context)
