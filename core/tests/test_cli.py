@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import click
+import pydantic
 import pytest
 from click.testing import CliRunner
 
@@ -52,7 +54,7 @@ def test_plugins_json():
 def test_info_shows_schema_with_defaults():
     output = _invoke("info", "example.random_projection").output
     assert "encoder, morphospace-example-plugin 0.2.0" in output
-    assert "n_components" in output and "default 2" in output and "output dimension" in output
+    assert "    n_components: int; default 2\n        output dimension" in output
     assert "inputs: features" in output
 
 
@@ -201,9 +203,7 @@ def test_info_of_a_dataset_shows_its_parameters():
     output = _invoke("info", "example.blobs").output
     assert "example.blobs  (dataset, morphospace-example-plugin 0.2.0)" in output
     assert "parameters:" in output
-    assert [line.split() for line in output.splitlines() if "n_cells" in line] == [
-        ["n_cells", "int", "default", "300"]
-    ]
+    assert "    n_cells: int; default 300" in output.splitlines()
 
 
 def test_info_of_a_component_of_an_uninstalled_plugin_is_not_called_a_dataset():
@@ -249,10 +249,36 @@ def test_info_shows_element_types_and_literal_values(fake_plugins, monkeypatch):
     fake_plugins.add("fake-typed", "typed", "fake_typed", TYPED_PLUGIN, TYPED_IMPL)
     monkeypatch.setattr(registry, "_default", fake_plugins.registry())
     output = _invoke("info", "typed.typed").output
-    rows = {line.split()[0]: line for line in output.splitlines() if line.strip()}
-    assert "tuple[str, ...]" in rows["channels"]
-    assert "Literal['fast', 'exact']" in rows["mode"]
-    assert "int | None" in rows["limit"]
+    lines = output.splitlines()
+    assert "    channels: tuple[str, ...]; default ('dna',)" in lines
+    assert "    mode: one of 'fast', 'exact'; default 'fast'" in lines
+    assert "    limit: int | None; default None" in lines
+
+
+def test_info_shows_a_nested_block_field_by_field_with_long_descriptions_wrapped():
+    from morphospace.core.cli import _print_parameters
+    from morphospace.core.config import ComponentConfig
+    from morphospace.core.training import TrainingConfig
+
+    class Trained(ComponentConfig):
+        training: TrainingConfig = TrainingConfig()
+        note: str = pydantic.Field("x", description="a description " * 12)
+
+    runner = CliRunner()
+
+    @click.command()
+    def show():
+        _print_parameters(Trained.fields_table())
+
+    lines = runner.invoke(show).output.splitlines()
+    assert "    training: TrainingConfig; a block of the fields below" in lines
+    assert "    training.n_steps: int; default 300" in lines
+    assert (
+        "    training.schedule: one of 'constant', 'cosine', 'linear'; default 'constant'" in lines
+    )
+    note = lines.index("    note: str; default 'x'")
+    assert lines[note + 1].startswith("        a description") and len(lines[note + 1]) <= 88
+    assert lines[note + 2].startswith("        ") and "description" in lines[note + 2]
 
 
 def test_plugins_piped_into_a_closed_reader_exits_quietly():

@@ -21,7 +21,7 @@ def test_fields_table_shows_element_types_literal_values_and_unions():
     assert types == {
         "names": "tuple[str, ...]",
         "pair": "tuple[int, float]",
-        "mode": "Literal['fast', 'exact']",
+        "mode": "one of 'fast', 'exact'",
         "limit": "int | None",
         "legacy": "float | None",
         "weights": "dict[str, list[float]]",

@@ -183,12 +183,18 @@ def info(name: str) -> None:
 
 
 def _print_parameters(rows: list[tuple[str, str, str, str]]) -> None:
-    """``(name, type, default, description)`` rows, as ``fields_table`` returns them."""
+    """``(name, type, default, description)`` rows, as ``fields_table`` returns them: the
+    name, type and default on one line, the description wrapped below it, so a long
+    type or default never pushes the columns apart."""
+    import textwrap
+
     click.echo("  parameters:")
     if not rows:
         click.echo("    (none)")
     for field_name, type_text, default, description in rows:
-        click.echo(f"    {field_name:<22} {type_text:<24} {default:<24} {description}".rstrip())
+        click.echo(f"    {field_name}: {type_text}; {default}")
+        for line in textwrap.wrap(description, width=80):
+            click.echo(f"        {line}")
 
 
 @cli.command()

@@ -127,26 +127,38 @@ class ComponentConfig(pydantic.BaseModel):
 
     @classmethod
     def fields_table(cls) -> list[tuple[str, str, str, str]]:
-        """``(name, type, default, description)`` for every field."""
-        rows = []
-        for name, field in cls.model_fields.items():
-            if field.is_required():
-                default = "required"
-            else:
-                default = f"default {field.get_default(call_default_factory=True)!r}"
-            rows.append((name, type_text(field.annotation), default, field.description or ""))
-        return rows
+        """``(name, type, default, description)`` for every field; the fields of a nested
+        block (``training``) follow it as ``training.n_steps`` rows."""
+        return _fields_rows(cls, "")
+
+
+def _fields_rows(cls: type[pydantic.BaseModel], prefix: str) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for name, field in cls.model_fields.items():
+        annotation = field.annotation
+        block = isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel)
+        if field.is_required():
+            default = "required"
+        elif block:
+            default = "a block of the fields below"
+        else:
+            default = f"default {field.get_default(call_default_factory=True)!r}"
+        rows.append((f"{prefix}{name}", type_text(annotation), default, field.description or ""))
+        if block:
+            rows += _fields_rows(annotation, f"{prefix}{name}.")
+    return rows
 
 
 def type_text(annotation: Any) -> str:
-    """An annotation as a user reads it: ``tuple[str, ...]``, ``Literal['a']``, ``int | None``."""
+    """An annotation as a user reads it: ``tuple[str, ...]``, ``one of 'a', 'b'``,
+    ``int | None``."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if annotation is type(None):
         return "None"
     if origin is None:
         return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
     if origin is typing.Literal:
-        return f"Literal[{', '.join(repr(a) for a in args)}]"
+        return f"one of {', '.join(repr(a) for a in args)}"
     if origin is Annotated:
         return type_text(args[0])
     if origin in (typing.Union, types.UnionType):

@@ -115,9 +115,13 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     max_translation: float = Field(
         3.0, ge=0, description="training pair shift, px (detection windows are off-centre)"
     )
-    max_stretch: float = Field(0.25, ge=0, lt=1)
-    elastic_magnitude: float = Field(1.5, ge=0)
-    elastic_smoothness: float = Field(4.0, gt=0)
+    max_stretch: float = Field(0.25, ge=0, lt=1, description="training pair stretch, relative")
+    elastic_magnitude: float = Field(
+        1.5, ge=0, description="training pair elastic displacement scale, px"
+    )
+    elastic_smoothness: float = Field(
+        4.0, gt=0, description="training pair elastic field Gaussian sigma, px"
+    )
     seed: Seed = Field(0, description="seeds initialisation and the training pairs")
     training: MappingNetTraining = Field(
         default_factory=MappingNetTraining, description="steps, optimiser, checkpoints"
@@ -161,7 +165,7 @@ class AnnotatorConfig(SegmenterConfig):
     mapping_net: DiffeoMappingNetConfig = Field(
         default_factory=DiffeoMappingNetConfig, description="DiffeoMappingNet params"
     )
-    seed: Seed = 0
+    seed: Seed = Field(0, description="seeds both nets unless they set their own")
 
     @model_validator(mode="before")
     @classmethod

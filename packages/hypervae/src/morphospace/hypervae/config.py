@@ -152,7 +152,7 @@ class PoincareKMeansConfig(ClustererConfig):
     n_init: int = Field(4, ge=1, description="k-means++ initialisations; the best is kept")
     max_iter: int = Field(50, ge=1, description="Lloyd iterations per initialisation")
     tol: float = Field(1e-5, ge=0, description="stop when no centroid moves further (geodesic)")
-    seed: Seed = Field(0)
+    seed: Seed = Field(0, description="seeds the k-means++ initialisations")
 
 
 class DiceConfig(EvaluatorConfig):
