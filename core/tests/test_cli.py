@@ -319,3 +319,13 @@ def test_demo_skips_a_pipeline_whose_required_plugin_is_missing(fake_plugins, tm
         "pip install morphospace-notyet" in demo.stdout
     )
     assert not (tmp_path / "demo" / "needy.needy").exists()
+
+
+def test_the_cli_logs_its_own_info_but_not_other_libraries(monkeypatch):
+    import logging
+
+    monkeypatch.setattr(logging.root, "handlers", [])  # basicConfig configures afresh
+    monkeypatch.setattr(logging.root, "level", logging.WARNING)
+    assert _invoke("plugins").exit_code == 0
+    assert logging.getLogger("morphospace.core.pipeline").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("matplotlib.font_manager").isEnabledFor(logging.INFO)

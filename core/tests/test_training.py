@@ -334,3 +334,33 @@ def test_a_component_with_a_network_round_trips_its_weights(tmp_path):
     loaded = NetEncoder.load(tmp_path / "net")
     assert not loaded.model_.training
     np.testing.assert_array_equal(loaded.encode(x), x * [1.5, 2.5, 3.5])
+
+
+def test_progress_is_a_line_per_interval_where_stderr_is_not_a_terminal(monkeypatch, capsys):
+    from morphospace.core.training import loop
+
+    monkeypatch.delenv(loop.PROGRESS_ENV, raising=False)
+    assert loop.progress_mode() == "lines"  # pytest's captured stderr is no terminal
+    now = [0.0]
+    lines = loop.ProgressLines("vae", total=100, start=0, interval=60, clock=lambda: now[0])
+    for done in range(1, 101):
+        now[0] = done * 2.0  # 2 s per step: a line every 30 steps, and one at the end
+        lines.update(done, {"loss": 1 / done})
+    printed = capsys.readouterr().err.splitlines()
+    assert printed == [
+        "vae: step 30/100 (30%), loss 0.03333, 0.5 steps/s, 2 min left",
+        "vae: step 60/100 (60%), loss 0.01667, 0.5 steps/s, 80 s left",
+        "vae: step 90/100 (90%), loss 0.01111, 0.5 steps/s, 20 s left",
+        "vae: step 100/100 (100%), loss 0.01, 0.5 steps/s, 0 s left",
+    ]
+
+
+def test_progress_setting_0_silences_and_1_forces_the_bar(monkeypatch, capsys):
+    from morphospace.core.training import loop
+
+    monkeypatch.setenv(loop.PROGRESS_ENV, "0")
+    assert loop.progress_mode() == "off"
+    loop.train_loop(lambda step: {"loss": 1.0}, 3)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv(loop.PROGRESS_ENV, "1")
+    assert loop.progress_mode() == "bar"

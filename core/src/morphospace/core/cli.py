@@ -99,7 +99,10 @@ def cli(ctx: click.Context, debug: bool, strict: bool) -> None:
                     + clashes
                 )
             )
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # morphospace's own messages at INFO; other libraries' only from WARNING (matplotlib
+    # would otherwise announce "generated new fontManager" on a fresh machine)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("morphospace").setLevel(logging.INFO)
 
 
 @cli.command()
