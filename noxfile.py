@@ -68,4 +68,4 @@ def demo(session: nox.Session) -> None:
     install_everything(session)
     session.install("-e", f"{ROOT / 'packages' / 'dmlcluster'}[scanpy]")  # pbmc68k_reduced
     session.env.update(HF_HUB_OFFLINE="1", MPLBACKEND="Agg")
-    session.run("morphospace", "demo", "--overwrite")
+    session.run("morphospace", "demo")

@@ -180,6 +180,15 @@ def test_plugins_add_subcommands_and_demo_runs_their_demo_pipeline(fake_plugins,
     # a demo whose optional dependency is missing is skipped with what to install
     assert "skipped: needs_extra needs frobnicate: pip install frob" in demo.stdout
     assert not (tmp_path / "demo" / "demo.extra").exists()
+    assert f"ran 1 demo(s) into {tmp_path / 'demo'}: demo.quick; skipped demo.extra" in demo.stdout
+    # run again, the demo replaces its own results; a folder it did not write is kept
+    again = _run_module("demo", "--out", str(tmp_path / "demo"), pythonpath=fake_plugins.root)
+    assert again.returncode == 0, again.stderr
+    (tmp_path / "mine" / "demo.quick").mkdir(parents=True)
+    (tmp_path / "mine" / "demo.quick" / "notes.txt").write_text("keep")
+    mine = _run_module("demo", "--out", str(tmp_path / "mine"), pythonpath=fake_plugins.root)
+    assert mine.returncode != 0 and "Traceback" not in mine.stderr
+    assert (tmp_path / "mine" / "demo.quick" / "notes.txt").read_text() == "keep"
 
 
 def test_demo_fails_when_every_demo_needs_something_missing(monkeypatch, tmp_path):

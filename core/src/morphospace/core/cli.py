@@ -269,11 +269,18 @@ def run(
 @click.option(
     "--out", default="morphospace-demo", show_default=True, type=click.Path(path_type=Path)
 )
-@click.option("--overwrite", is_flag=True, help="Replace existing demo results.")
+@click.option(
+    "--overwrite/--keep",
+    default=True,
+    show_default=True,
+    help="Replace the demo's own earlier results (only folders morphospace wrote).",
+)
 def demo(out: Path, overwrite: bool) -> None:
     """Run the demo pipeline of every installed plugin on its bundled data.
 
-    A demo whose optional dependency is missing is skipped with what to install.
+    A demo whose optional dependency is missing is skipped with what to install. Rerun,
+    it replaces its own earlier results; a folder morphospace did not write is never
+    replaced.
     """
     from morphospace.core import registry
     from morphospace.core.pipeline import run as run_pipeline
@@ -284,7 +291,7 @@ def demo(out: Path, overwrite: bool) -> None:
             "no installed plugin ships a demo pipeline; install one, e.g. "
             "pip install morphospace-dmlcluster"
         )
-    skipped = []
+    ran, skipped = [], []
     for item in demos:
         click.echo(f"== {item.name}: {item.summary}")
         try:
@@ -296,11 +303,16 @@ def demo(out: Path, overwrite: bool) -> None:
             continue
         _print_metrics(result.metrics)
         click.echo(f"   report: {result.out / 'report.html'}")
-    if len(skipped) == len(demos):
+        ran.append(item.name)
+    if not ran:
         raise MissingDependencyError(
             f"every demo pipeline was skipped ({', '.join(skipped)}): install what the "
             "messages above name"
         )
+    click.echo(
+        f"ran {len(ran)} demo(s) into {out}: {', '.join(ran)}"
+        + (f"; skipped {', '.join(skipped)} (see above)" if skipped else "")
+    )
 
 
 def _print_metrics(metrics: dict[str, dict[str, Any]]) -> None:
