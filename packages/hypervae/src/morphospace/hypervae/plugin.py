@@ -67,5 +67,6 @@ def morphospace_pipelines():
             name="toy_segmentation",
             resource=f"{_PKG}:pipelines/toy_segmentation.yaml",
             summary="toy volumes -> hyperbolic VAE -> sliding-window segmentation -> Dice",
+            demo=True,
         )
     ]
