@@ -65,7 +65,16 @@ def test_listing_and_planning_the_example_import_neither_torch_nor_diffusers():
         "from morphospace.core.pipeline import plan\n"
         "steps = plan('phendiff.doses')\n"
         "assert [s.info.name for s in steps][:2] == ['phendiff.ddim', 'phendiff.fid']\n"
+        "assert len(steps) == 1 + 2 * 8  # FID and feature shift for every dose\n"
+        "demo = plan('phendiff.demo')\n"
+        "assert demo[0].step.fit_on == 'train'\n"
+        "assert {s.step.where for s in demo[1:]} == {'~train'}\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "assert 'diffusers' not in sys.modules, 'diffusers was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_demo_is_listed_as_a_demo():
+    demos = {p.name for p in registry.pipelines() if p.demo}
+    assert "phendiff.demo" in demos and "phendiff.doses" not in demos
