@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from morphospace.core.figures import FigureContext, project_2d, scatter_by, step_record
 from morphospace.core.geometry import Geometry
-from morphospace.core.pipeline.schema import Pipeline, dump_pipeline
+from morphospace.core.pipeline.schema import Pipeline
 
 
 def color_columns(pipeline: Pipeline, adata: Any, embedding: str) -> list[str]:
@@ -81,18 +82,64 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
+def _metrics_table(metrics: dict[str, dict[str, Any]], adata: Any) -> str:
+    """One row per evaluator step, one column per metric, the best of a column in bold
+    (where two steps or more report it), and which cells each step scored."""
     if not metrics:
         return "<p>No evaluator ran.</p>"
-    rows = "".join(
-        f"<tr><td>{html.escape(step)}</td><td>{html.escape(name)}</td>"
-        f"<td>{m['value']:.4g}</td><td>{'higher' if m['higher_is_better'] else 'lower'}</td></tr>"
-        for step, values in metrics.items()
-        for name, m in values.items()
+    names = list(dict.fromkeys(name for values in metrics.values() for name in values))
+    best = {}
+    for name in names:
+        scored = {step: v[name] for step, v in metrics.items() if name in v}
+        if len(scored) > 1:
+            pick = max if next(iter(scored.values()))["higher_is_better"] else min
+            best[name] = pick(scored, key=lambda step: scored[step]["value"])
+    header = "".join(
+        f"<th>{html.escape(n)} {'&uarr;' if _higher(metrics, n) else '&darr;'}</th>" for n in names
     )
+    rows = []
+    for step, values in metrics.items():
+        record = adata.uns.get(step, {})
+        where = record.get("where") if isinstance(record, dict) else None
+        cells = []
+        for name in names:
+            if name not in values:
+                cells.append("<td></td>")
+                continue
+            text = f"{values[name]['value']:.4g}"
+            marked = f"<b>{text}</b>" if best.get(name) == step else text
+            cells.append(f"<td>{marked}</td>")
+        scored = html.escape(where) if where else "all"
+        rows.append(f"<tr><td>{html.escape(step)}</td><td>{scored}</td>{''.join(cells)}</tr>")
     return (
-        f"<table><tr><th>step</th><th>metric</th><th>value</th><th>better</th></tr>{rows}</table>"
+        f"<table><tr><th>step</th><th>cells scored</th>{header}</tr>{''.join(rows)}</table>"
+        "<p>&uarr; higher is better, &darr; lower; bold: the best of a column.</p>"
     )
+
+
+def _higher(metrics: dict[str, dict[str, Any]], name: str) -> bool:
+    return next(v[name]["higher_is_better"] for v in metrics.values() if name in v)
+
+
+def _data_summary(adata: Any) -> str:
+    """What the result holds: its rows and the arrays and columns the steps wrote."""
+    arrays = ", ".join(f"{k} {tuple(v.shape)}" for k, v in adata.obsm.items())
+    columns = ", ".join(adata.obs.columns)
+    return (
+        f"<p>{adata.n_obs} observations (the rows of the result's AnnData: one cell, image "
+        f"or volume each). obsm: {html.escape(arrays) or 'none'}. obs: "
+        f"{html.escape(columns) or 'none'}.</p>"
+    )
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` with every unset (None) field and empty block dropped, for reading."""
+    if isinstance(value, dict):
+        kept = {k: _without_nulls(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in kept.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def write_report(
@@ -117,16 +164,20 @@ def write_report(
         (directory / "figures" / name).write_bytes(data)
         encoded = base64.b64encode(data).decode("ascii")
         blocks.append(f"<h3>{html.escape(title)}</h3><img src='data:image/png;base64,{encoded}'>")
+    resolved = yaml.safe_dump(
+        _without_nulls(pipeline.model_dump(mode="json")), sort_keys=False, width=88
+    )
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(pipeline.name)} - morphospace</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}
 img{{max-width:100%}}pre{{background:#f6f6f6;padding:1em}}</style></head><body>
 <h1>{html.escape(pipeline.name)}</h1><p>{html.escape(pipeline.description)}</p>
-<p>{adata.n_obs} observations, {adata.n_vars} variables.</p>
-<h2>Metrics</h2>{_metrics_table(metrics)}
+{_data_summary(adata)}
+<h2>Metrics</h2>{_metrics_table(metrics, adata)}
 <h2>Figures</h2>{"".join(blocks) or "<p>No figures.</p>"}
-<h2>Resolved pipeline</h2><pre>{html.escape(dump_pipeline(pipeline))}</pre>
+<h2>Resolved pipeline</h2><details><summary>the pipeline as it ran, unset fields left out
+(pipeline.resolved.yaml has every field)</summary><pre>{html.escape(resolved)}</pre></details>
 </body></html>
 """
     path = directory / "report.html"
