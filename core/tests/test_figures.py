@@ -55,6 +55,36 @@ def test_project_2d_names_its_axes():
     assert names == ("PC 1", "PC 2")
 
 
+def test_project_2d_uses_umap_when_asked_and_installed(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    class FakeUMAP:
+        def __init__(self, n_neighbors, random_state):
+            calls.append((n_neighbors, random_state))
+
+        def fit_transform(self, z):
+            return z[:, :2] * 10
+
+    monkeypatch.setitem(sys.modules, "umap", types.SimpleNamespace(UMAP=FakeUMAP))
+    z = np.random.default_rng(0).normal(size=(10, 5))
+    points, names = project_2d(z, "umap", seed=3)
+    assert names == ("UMAP 1", "UMAP 2") and calls == [(9, 3)]
+    np.testing.assert_allclose(points, z[:, :2] * 10)
+
+
+def test_project_2d_falls_back_to_pca_and_says_so_without_umap(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "umap", None)  # import umap raises ImportError
+    z = np.random.default_rng(0).normal(size=(10, 5))
+    points, names = project_2d(z, "umap")
+    assert names[0] == "PC 1 (umap-learn not installed)"
+    np.testing.assert_allclose(points, project_2d(z)[0])
+
+
 def test_the_report_passes_each_component_a_context(tmp_path, monkeypatch):
     from morphospace.core.pipeline import run
 

@@ -101,19 +101,31 @@ class FigureContext:
         return np.concatenate([order[~train], order[train]])
 
 
-def project_2d(z: np.ndarray) -> tuple[np.ndarray, tuple[str, str]]:
+def project_2d(
+    z: np.ndarray, view: str = "pca", seed: int = 0
+) -> tuple[np.ndarray, tuple[str, str]]:
     """``z`` drawn in 2-D, ``(N, 2)``, with the names of the two axes.
 
-    The first two principal axes when ``z`` is wider than 2 (centred), else ``z``.
+    ``z`` wider than 2 is reduced: to its first two principal axes (centred), or with
+    ``view="umap"`` by UMAP (seeded) where umap-learn is installed; without it, PCA, and
+    the axis names say that UMAP was asked for. ``z`` of 2 columns or fewer is drawn as is.
     """
     z = np.asarray(z, dtype=float)
-    if z.shape[1] > 2:
-        centred = z - z.mean(axis=0)
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        z = centred @ vt[:2].T  # fewer than 2 columns when there are fewer than 2 rows
-        names = ("PC 1", "PC 2")
+    if z.shape[1] <= 2:
+        return np.pad(z, ((0, 0), (0, 2 - z.shape[1]))), ("dim 1", "dim 2")
+    if view == "umap" and len(z) > 3:
+        try:
+            import umap
+        except ImportError:
+            names = ("PC 1 (umap-learn not installed)", "PC 2")
+        else:
+            reducer = umap.UMAP(n_neighbors=min(15, len(z) - 1), random_state=seed)
+            return np.asarray(reducer.fit_transform(z), dtype=float), ("UMAP 1", "UMAP 2")
     else:
-        names = ("dim 1", "dim 2")
+        names = ("PC 1", "PC 2")
+    centred = z - z.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    z = centred @ vt[:2].T  # fewer than 2 columns when there are fewer than 2 rows
     return np.pad(z, ((0, 0), (0, 2 - z.shape[1]))), names
 
 

@@ -52,7 +52,9 @@ def embedding_figures(pipeline: Pipeline, adata: Any) -> list[tuple[str, Any]]:
     figures = []
     for key in [k for k in adata.obsm if k.startswith("X_") and np.ndim(adata.obsm[k]) == 2]:
         columns = color_columns(pipeline, adata, key) or [None]
-        points, axis_names = project_2d(np.asarray(adata.obsm[key]))
+        points, axis_names = project_2d(
+            np.asarray(adata.obsm[key]), pipeline.report.view, seed=pipeline.seed
+        )
         record = adata.uns.get(key[2:], {})
         geometry = Geometry.from_dict(
             dict(record.get("geometry", {})) if isinstance(record, dict) else None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 import yaml
@@ -61,6 +61,11 @@ class ReportOptions(_Strict):
     split: str | None = pydantic.Field(
         "train",
         description="boolean obs column of training rows: figures show held-out rows first",
+    )
+    view: Literal["pca", "umap"] = pydantic.Field(
+        "pca",
+        description="how embeddings wider than 2 are drawn: their first two principal axes, "
+        "or UMAP where umap-learn is installed (PCA otherwise, and the axes say so)",
     )
 
 
