@@ -295,3 +295,32 @@ def test_the_report_tables_metrics_by_step_folds_the_pipeline_and_says_what_rows
     assert "60 observations (the rows of the result" in report and "variables" not in report
     folded = report.split("<details>", 1)[1]
     assert "n_clusters: 3" in folded and "null" not in folded
+
+
+def test_every_figure_of_the_report_is_a_decodable_png_matching_its_file(tmp_path):
+    """What a browser would load: each <img> of report.html is an embedded PNG that
+    decodes, and the same image is saved under figures/ (no browser installs offline)."""
+    import base64
+    import io
+    from html.parser import HTMLParser
+
+    import matplotlib.image as mpimg
+
+    out = run(BLOBS, tmp_path / "out").out
+    sources = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                sources.append(dict(attrs)["src"])
+
+    Images().feed((out / "report.html").read_text(encoding="utf-8"))
+    files = sorted((out / "figures").iterdir())
+    assert sources and len(sources) == len(files)
+    for source, path in zip(sources, files, strict=True):
+        prefix, data = source.split(",", 1)
+        assert prefix == "data:image/png;base64"
+        png = base64.b64decode(data, validate=True)
+        assert png == path.read_bytes()
+        pixels = mpimg.imread(io.BytesIO(png), format="png")
+        assert pixels.ndim == 3 and min(pixels.shape[:2]) > 100
