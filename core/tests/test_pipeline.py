@@ -227,7 +227,8 @@ def test_report_colours_each_embedding_by_its_own_labels_and_clusters(tmp_path):
     document = _with()
     document["steps"].insert(1, {"component": "example.random_projection", "key_added": "other"})
     result = run(document, tmp_path / "out")
-    assert color_columns(result.resolved, result.adata, "X_proj") == ["bins", "blob"]
+    # the known labels first, then the clusters: the same panel order for every embedding
+    assert color_columns(result.resolved, result.adata, "X_proj") == ["blob", "bins"]
     assert color_columns(result.resolved, result.adata, "X_other") == []
 
 

@@ -25,19 +25,19 @@ from morphospace.core.pipeline.schema import Pipeline
 
 
 def color_columns(pipeline: Pipeline, adata: Any, embedding: str) -> list[str]:
-    """The obs columns to colour ``embedding`` by: its encoder's labels, the clusters of
-    it, the labels those clusters were scored against, and ``report.color_by``."""
+    """The obs columns to colour ``embedding`` by, in the same order for every embedding:
+    the known labels (its encoder's, and those its clusters were scored against), then
+    the clusters of it, then ``report.color_by``."""
     name = embedding.removeprefix("X_")
     records = [r for r in (step_record(adata, k) for k in adata.uns) if r is not None]
     own = step_record(adata, name)
-    columns = [own.labels if own else None]
     clusters = [r.key for r in records if r.use_rep in (embedding, name) and r.key in adata.obs]
-    columns += clusters
+    labels = [own.labels if own else None]
     for record in records:
         named = [k for v in record.inputs.values() for k in ([v] if isinstance(v, str) else v)]
         if set(named) & set(clusters):
-            columns += named
-    columns += pipeline.report.color_by
+            labels += [k for k in named if k not in clusters]
+    columns = labels + clusters + pipeline.report.color_by
     seen: list[str] = []
     for column in columns:
         if column and column in adata.obs.columns and column not in seen:
