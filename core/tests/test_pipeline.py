@@ -261,39 +261,24 @@ def test_the_resolved_pipeline_records_every_dataset_default(tmp_path):
 def test_the_report_tables_metrics_by_step_folds_the_pipeline_and_says_what_rows_are(tmp_path):
     import re
 
-    pipeline = {
-        "name": "two-scores",
-        "seed": 0,
-        "dataset": {"name": "example.blobs", "params": {"n_cells": 60}},
-        "steps": [
-            {
-                "component": "example.quantile_bins",
-                "params": {"n_clusters": 3},
-                "use_rep": "X",
-                "key_added": "bins",
-            },
-            {
-                "component": "example.rand_index",
-                "inputs": {"labels_true": "blob", "labels_pred": "bins"},
-                "key_added": "all_cells",
-            },
-            {
-                "component": "example.rand_index",
-                "inputs": {"labels_true": "blob", "labels_pred": "blob"},
-                "where": "~train",
-                "key_added": "perfect_held_out",
-            },
-        ],
-    }
-    report = (run(pipeline, tmp_path / "out").out / "report.html").read_text()
+    document = _with()
+    document["steps"][-1]["key_added"] = "held_out"
+    document["steps"].append(
+        {
+            "component": "example.rand_index",
+            "inputs": {"labels_true": "blob", "labels_pred": "blob"},
+            "key_added": "perfect_all",
+        }
+    )
+    report = (run(document, tmp_path / "out").out / "report.html").read_text()
     rows = re.findall(r"<tr><td>(\w+)</td><td>([^<]+)</td><td>(.*?)</td></tr>", report)
     assert [(step, cells) for step, cells, _ in rows] == [
-        ("all_cells", "all"),
-        ("perfect_held_out", "~train"),
+        ("held_out", "~train"),
+        ("perfect_all", "all"),
     ]
     assert rows[1][2] == "<b>1</b>"  # the best of the column is marked
     assert "rand_index &uarr;" in report
-    assert "60 observations (the rows of the result" in report and "variables" not in report
+    assert "120 observations (the rows of the result" in report and "variables" not in report
     folded = report.split("<details>", 1)[1]
     assert "n_clusters: 3" in folded and "null" not in folded
 
