@@ -1,9 +1,11 @@
 """Users' own files in, as AnnData: readers of the formats the field writes.
 
 Each reader imports what it needs when called. Today: CellProfiler's per-object
-measurement tables (:func:`read_cellprofiler`).
+measurement tables (:func:`read_cellprofiler`) and folders of single-cell crops with a
+table about them (:func:`read_crops`).
 """
 
 from morphospace.core.io.cellprofiler import read_cellprofiler
+from morphospace.core.io.crops import read_crops
 
-__all__ = ["read_cellprofiler"]
+__all__ = ["read_cellprofiler", "read_crops"]
