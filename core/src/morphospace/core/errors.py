@@ -32,6 +32,16 @@ def cap_message(text: str) -> str:
     return f"{text[:MAX_MESSAGE]} ... ({len(text) - MAX_MESSAGE} more characters)"
 
 
+def problem_list(groups: list[tuple[str, list[str]]], shown: int = 5) -> str:
+    """``"missing: a, b; wrong shape: c ..."``: each non-empty group of names under its
+    label, at most ``shown`` names each, for an error that lists what does not match."""
+    return "; ".join(
+        f"{label}: {', '.join(names[:shown])}{' ...' if len(names) > shown else ''}"
+        for label, names in groups
+        if names
+    )
+
+
 class MorphospaceError(Exception):
     """Base class of every error that morphospace raises on purpose."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from morphospace.core.errors import CheckpointError, InputError
+from morphospace.core.errors import CheckpointError, InputError, problem_list
 
 
 def read_safetensors(path: str | Path, field: str) -> dict[str, Any]:
@@ -49,16 +49,10 @@ def load_matching(model: Any, state: dict[str, Any], field: str, what: str) -> A
         k for k in set(state) & set(expected) if tuple(state[k].shape) != tuple(expected[k].shape)
     )
     if unexpected or absent or wrong:
-        problems = [
-            f"{label}: {', '.join(keys[:5])}{' ...' if len(keys) > 5 else ''}"
-            for label, keys in (
-                ("unexpected", unexpected),
-                ("missing", absent),
-                ("wrong shape", wrong),
-            )
-            if keys
-        ]
-        raise CheckpointError(f"{field}: the file does not match {what}: {'; '.join(problems)}")
+        problems = problem_list(
+            [("unexpected", unexpected), ("missing", absent), ("wrong shape", wrong)]
+        )
+        raise CheckpointError(f"{field}: the file does not match {what}: {problems}")
     import torch
 
     model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from morphospace.core.errors import InputError
+from morphospace.core.errors import InputError, problem_list
 
 SUFFIXES = (".png", ".tif", ".tiff", ".npy")
 
@@ -104,16 +104,14 @@ def _table(path: str | Path, files: list[Path], column: str) -> Any:
     unmatched = sorted(set(names) - set(have))
     untabled = sorted(set(have) - set(names))
     if duplicated or unmatched or untabled:
-        problems = [
-            f"{label}: {', '.join(items[:5])}{' ...' if len(items) > 5 else ''}"
-            for label, items in (
+        problems = problem_list(
+            [
                 ("rows naming no crop", unmatched),
                 ("crops without a row", untabled),
                 ("files named twice", duplicated),
-            )
-            if items
-        ]
-        raise InputError(f"{path}: the table's rows do not match the crops: {'; '.join(problems)}")
+            ]
+        )
+        raise InputError(f"{path}: the table's rows do not match the crops: {problems}")
     table = table.assign(**{column: names.to_numpy()}).set_index(names.to_numpy())
     return table.loc[have].reset_index(drop=True)
 
