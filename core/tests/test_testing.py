@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from pydantic import Field
@@ -406,17 +410,25 @@ def test_an_evaluator_naming_a_metric_with_a_slash_fails():
         _run("evaluator_metrics", NamesWithASlash)
 
 
-def test_torch_threads_sets_and_restores_or_does_nothing_without_torch():
+def test_torch_threads_sets_and_restores_an_imported_torch():
+    torch = pytest.importorskip("torch")
     from morphospace.core.testing import torch_threads
 
-    try:
-        import torch
-    except ImportError:  # the core env: the block just runs
-        with torch_threads(1):
-            ran = True
-        assert ran
-        return
     before = torch.get_num_threads()
     with torch_threads(1):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_torch_threads_reaches_a_torch_imported_in_the_block_without_importing_it():
+    code = (
+        "import importlib.util, sys\n"
+        "from morphospace.core.testing import torch_threads\n"
+        "with torch_threads(1):\n"
+        "    assert 'torch' not in sys.modules\n"
+        "    if importlib.util.find_spec('torch'):\n"
+        "        import torch\n"
+        "        assert torch.get_num_threads() == 1\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -240,7 +240,7 @@ def test_more_steps_under_a_constant_schedule_continue_training(tmp_path):
 
 def test_resume_refuses_a_state_of_another_shape_or_setup(tmp_path):
     _saved_at_step_4(tmp_path)
-    with pytest.raises(CheckpointError, match=r"shapes differ for value \(2,\)"):
+    with pytest.raises(CheckpointError, match=r"shapes differ for: value \(2,\)"):
         TrainingCheckpoints(tmp_path, {"model": Counter(3)}, config=_record()).resume()
     with pytest.raises(CheckpointError, match="another training setup"):
         TrainingCheckpoints(
@@ -305,7 +305,7 @@ def test_weights_load_like_the_modules_own_tensors(tmp_path):
     assert net.weight.value.dtype == np.float32
     np.testing.assert_array_equal(net.weight.value, [1, 2, 3])
     save_arrays(tmp_path / "other.safetensors", {"bias": np.zeros(1)})
-    with pytest.raises(CheckpointError, match=r"missing \['weight'\], unexpected \['bias'\]"):
+    with pytest.raises(CheckpointError, match=r"missing: weight; unexpected: bias"):
         load_state_dict_file(tmp_path / "other.safetensors", TinyNet())
     save_arrays(tmp_path / "wide.safetensors", {"weight": np.zeros(4)})
     with pytest.raises(CheckpointError, match=r"weight \(4,\) \(the model has \(3,\)\)"):

@@ -93,7 +93,10 @@ def test_weights_of_another_architecture_are_refused_naming_the_keys(weights, tm
         backbones.vit_from_weights(tmp_path / "extra.safetensors")
     wrong = {**state, "blocks.1.mlp.fc1.weight": torch.zeros(100, 64)}
     save_file(wrong, str(tmp_path / "wrong.safetensors"))
-    with pytest.raises(CheckpointError, match=r"wrong shape: blocks\.1\.mlp\.fc1\.weight"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"shapes differ for: blocks\.1\.mlp\.fc1\.weight \(100, 64\) \(the model has \(256, 64\)\)",
+    ):
         backbones.vit_from_weights(tmp_path / "wrong.safetensors")
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -840,15 +841,27 @@ def check_components(components: Iterable[ComponentCase | str | type]) -> None:
 @contextmanager
 def torch_threads(n: int = 1) -> Iterator[None]:
     """Run the block with ``n`` torch threads (tiny test networks on shared CPUs gain
-    nothing from more, only contention); nothing happens where torch is not installed."""
-    try:
-        import torch
-    except ImportError:
-        yield
+    nothing from more, only contention), without importing torch here.
+
+    Where torch is already imported its thread count is set and restored after; where
+    not, ``OMP_NUM_THREADS`` is set for the block, which torch reads when a test imports
+    it (and keeps after the block).
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(threads)
         return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(n)
+    previous = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = str(n)
     try:
         yield
     finally:
-        torch.set_num_threads(threads)
+        if previous is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = previous

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from morphospace.core.atomic import atomic_write_text
-from morphospace.core.errors import CheckpointError
+from morphospace.core.errors import CheckpointError, problem_list
 
 MODEL_FILE = "model.safetensors"
 STATE_POINTER = "training-state.json"
@@ -115,38 +115,52 @@ def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
         raise CheckpointError(f"{path} is not a readable safetensors file: {exc}") from None
 
 
-def check_fits(state: Mapping[str, Any], module: Any, source: object) -> None:
-    """Refuse a state dict whose names or shapes differ from ``module``'s own."""
+def check_fits(state: Mapping[str, Any], module: Any, source: object, what: str = "") -> None:
+    """Refuse a state dict whose names or shapes differ from ``module``'s own, listing
+    every missing, unexpected and wrongly shaped entry in one message. ``what`` names the
+    network (default: the module's class, built from the config)."""
     own = module.state_dict()
-    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-    if missing or unexpected:
-        raise CheckpointError(
-            f"{source} does not fit the {type(module).__name__} built from the config: "
-            f"missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
-        )
-    shapes = [
+    wrong = [
         f"{name} {tuple(state[name].shape)} (the model has {tuple(own[name].shape)})"
         for name in own
-        if hasattr(own[name], "shape") and tuple(state[name].shape) != tuple(own[name].shape)
+        if name in state
+        and hasattr(own[name], "shape")
+        and tuple(state[name].shape) != tuple(own[name].shape)
     ]
-    if shapes:
-        raise CheckpointError(
-            f"{source} does not fit the {type(module).__name__} built from the config: "
-            f"shapes differ for {', '.join(shapes[:5])}"
-        )
+    problems = problem_list(
+        [
+            ("missing", sorted(set(own) - set(state))),
+            ("unexpected", sorted(set(state) - set(own))),
+            ("shapes differ for", wrong),
+        ]
+    )
+    if problems:
+        target = what or f"the {type(module).__name__} built from the config"
+        raise CheckpointError(f"{source} does not fit {target}: {problems}")
 
 
 def load_state_dict_file(
     path: str | Path, module: Any, to_tensor: Callable[[np.ndarray], Any] | None = None
 ) -> Any:
-    """Load weights saved with :func:`save_arrays` into ``module``; return the module.
+    """Load weights saved with :func:`save_arrays` into ``module``; return the module."""
+    return load_arrays_into(module, load_arrays(path), path, to_tensor=to_tensor)
 
-    Without ``to_tensor``, each array becomes a tensor like the module's own one (same
-    dtype and device, through ``Tensor.new_tensor``), so no torch import is needed
-    here; names or shapes that do not match the module's are a :class:`CheckpointError`.
+
+def load_arrays_into(
+    module: Any,
+    arrays: Mapping[str, np.ndarray],
+    source: object,
+    what: str = "",
+    to_tensor: Callable[[np.ndarray], Any] | None = None,
+) -> Any:
+    """Load named arrays into ``module``; return the module.
+
+    Names or shapes that do not match the module's are a :class:`CheckpointError`
+    (:func:`check_fits`). Without ``to_tensor``, each array becomes a tensor like the
+    module's own one (same dtype and device, through ``Tensor.new_tensor``), so no
+    torch import is needed here.
     """
-    arrays = load_arrays(path)
-    check_fits(arrays, module, path)
+    check_fits(arrays, module, source, what)
     if to_tensor is None:
         own = module.state_dict()
         state = {name: own[name].new_tensor(value) for name, value in arrays.items()}

@@ -97,9 +97,7 @@ class EMA:
                 p.detach().copy_(own[name])
 
     def state_dict(self) -> dict[str, Any]:
-        import torch
-
-        return {**self.shadow, self.UPDATES: torch.tensor(self.updates)}
+        return {**self.shadow, self.UPDATES: self.updates}  # an int: the skeleton keeps it
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         for name, value in state.items():
