@@ -70,6 +70,56 @@ def test_same_seed_same_weights_other_seed_other_weights():
     assert not np.array_equal(_weights(a.model), _weights(c.model))
 
 
+def test_a_component_may_bring_its_own_optimiser_and_resume_its_state(tmp_path):
+    """The optimiser class is called with the training block's rate and decay; its state
+    is checkpointed like AdamW's (momentum buffers of SGD here)."""
+    built = []
+
+    def sgd(parameters, lr, weight_decay):
+        built.append((lr, weight_decay))
+        return torch.optim.SGD(parameters, lr=lr, weight_decay=weight_decay, momentum=0.9)
+
+    config = {"n_steps": 40, "learning_rate": 0.02, "weight_decay": 0.001}
+    result = train(_net(), _loss, TrainingConfig(**config), seed=0, make_optimizer=sgd)
+    assert built == [(0.02, 0.001)]
+    assert np.mean(result.history["loss"][-5:]) < 0.5 * np.mean(result.history["loss"][:5])
+    adamw = train(_net(), _loss, TrainingConfig(**config), seed=0)
+    assert not np.allclose(_weights(result.model), _weights(adamw.model))
+    halves = {**config, "checkpoint_dir": str(tmp_path), "checkpoint_every": 20}
+    train(_net(), _loss, TrainingConfig(**{**halves, "n_steps": 20}), seed=0, make_optimizer=sgd)
+    resumed = train(_net(), _loss, TrainingConfig(**halves), seed=0, make_optimizer=sgd)
+    np.testing.assert_array_equal(_weights(resumed.model), _weights(result.model))
+
+
+class CountingAdam(torch.optim.Adam):
+    """Keeps its step count a Python int and uses it in float64, as geoopt's Riemannian
+    Adam does (Adam's ``__setstate__`` turns a loaded one into a float32 tensor)."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] = state.get("step", 0) + 1
+                p.add_(p.grad, alpha=float(-group["lr"] * 0.01 / (1 - 0.999 ** state["step"])))
+
+
+def test_a_python_step_count_is_resumed_as_a_python_number(tmp_path):
+    """torch's load_state_dict makes it a float32 tensor; the run would drift by an ulp."""
+    config = {"n_steps": 6, "learning_rate": 0.01, "checkpoint_dir": str(tmp_path / "a")}
+    straight = train(_net(), _loss, TrainingConfig(**config), seed=0, make_optimizer=CountingAdam)
+    halves = {**config, "checkpoint_dir": str(tmp_path / "b"), "checkpoint_every": 3}
+    train(
+        _net(),
+        _loss,
+        TrainingConfig(**{**halves, "n_steps": 3}),
+        seed=0,
+        make_optimizer=CountingAdam,
+    )
+    resumed = train(_net(), _loss, TrainingConfig(**halves), seed=0, make_optimizer=CountingAdam)
+    np.testing.assert_array_equal(_weights(resumed.model), _weights(straight.model))
+
+
 class Interrupted(Exception):
     pass
 

@@ -9,7 +9,7 @@ import torch
 from morphospace.core import registry
 from morphospace.core.errors import IncompatibleComponentsError, InputError
 from morphospace.core.geometry import EUCLIDEAN, poincare
-from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.poincare_kmeans import PoincareKMeans, kmeans
 
 
@@ -20,7 +20,7 @@ def _clusters(n_per, centres, spread, c, seed=0):
         centre = torch.tensor(centre, dtype=torch.float64)
         v = torch.randn(n_per, len(centre), generator=g, dtype=torch.float64) * spread
         points.append(
-            ball.expmap(centre.expand(n_per, -1), v / ball.conformal_factor(centre, c), c)
+            poincare_ball(c).expmap(centre.expand(n_per, -1), v / poincare_ball(c).lambda_x(centre))
         )
         labels += [i] * n_per
     return torch.cat(points).numpy(), np.array(labels)
@@ -41,7 +41,7 @@ def test_centroid_is_the_frechet_mean():
     c = 1.0
     centre = torch.tensor([0.5, 0.3], dtype=torch.float64)
     v = torch.tensor([[1.5, 0.0], [-1.5, 0.0], [0.0, 1.5], [0.0, -1.5]], dtype=torch.float64)
-    z = ball.expmap(centre.expand(4, -1), v / ball.conformal_factor(centre), c)
+    z = poincare_ball(c).expmap(centre.expand(4, -1), v / poincare_ball(c).lambda_x(centre))
     result = kmeans(z.numpy(), 1, c, n_init=1, max_iter=100, tol=1e-12)
     np.testing.assert_allclose(result.centroids[0], centre.numpy(), atol=1e-6)
     # and it is not the Euclidean mean, which the ball's geometry pulls elsewhere

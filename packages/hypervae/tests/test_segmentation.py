@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from morphospace.core.errors import InputError
-from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.segmentation import (
     HierarchicalSegmenter,
     embed_volume,
@@ -62,7 +62,7 @@ def test_interpolation_is_exact_for_linear_fields_and_copies_past_the_last_centr
 
 
 def test_interpolated_ball_embeddings_stay_in_the_ball():
-    z = ball.expmap0(torch.randn(27, 3, dtype=torch.float64) * 3)
+    z = poincare_ball(1.0).expmap0(torch.randn(27, 3, dtype=torch.float64) * 3)
     dense = interpolate_embeddings(z, (3, 3, 3), (6, 6, 6), 2, 1.0)
     assert dense.shape == (216, 3) and (dense.norm(dim=-1) < 1).all()
 

@@ -292,6 +292,31 @@ def config_differences(
     return differences
 
 
+def _restore_python_numbers(optimizer: Any, saved: Any) -> None:
+    """Give an optimiser back the per-parameter numbers it saved as Python numbers.
+
+    ``torch.optim.Adam.__setstate__`` (run by ``load_state_dict``) turns a Python
+    ``step`` into a float32 tensor; a subclass that keeps it a number (geoopt's
+    Riemannian Adam) then computes ``1 - beta2 ** step`` in float32, and a resumed run
+    drifts from the straight one.
+    """
+    if not hasattr(optimizer, "param_groups") or not isinstance(saved, dict):
+        return
+    saved_states = saved.get("state")
+    if not isinstance(saved_states, dict):
+        return
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, values in saved_states.items():
+        if not (isinstance(index, int) and 0 <= index < len(params)):
+            continue
+        live = optimizer.state.get(params[index])
+        if not isinstance(live, dict) or not isinstance(values, dict):
+            continue
+        for key, value in values.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and key in live:
+                live[key] = value
+
+
 class TrainingCheckpoints:
     """Resumable training for objects with ``state_dict()`` / ``load_state_dict()``.
 
@@ -346,6 +371,7 @@ class TrainingCheckpoints:
             )
         for name, obj in self.objects.items():
             obj.load_state_dict(state[name])
+            _restore_python_numbers(obj, state[name])
         return step, history
 
     def save(self, step: int, history: dict[str, list[float]]) -> None:

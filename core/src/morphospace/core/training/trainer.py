@@ -157,12 +157,16 @@ def train(
     seed: int,
     params: Mapping[str, Any] | None = None,
     desc: str = "training",
+    make_optimizer: Callable[..., Any] | None = None,
 ) -> TrainedModel:
     """Build the network with torch seeded by ``seed``, train it as ``config`` says.
 
     ``params`` (JSON-able) are recorded beside checkpoints with ``seed`` and the
     training block; resuming from a ``checkpoint_dir`` written with other values
     raises :class:`~morphospace.core.errors.CheckpointError` naming them.
+    ``make_optimizer`` is an optimiser class (default ``torch.optim.AdamW``) or factory,
+    called as ``make_optimizer(parameters, lr=..., weight_decay=...)``; e.g. geoopt's
+    ``RiemannianAdam`` for parameters that live on a manifold.
     """
     import numpy as np
 
@@ -170,7 +174,7 @@ def train(
     accelerator = make_accelerator(config)
     torch.manual_seed(seed)
     model = build_model()
-    optimizer = torch.optim.AdamW(
+    optimizer = (make_optimizer or torch.optim.AdamW)(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
     model, optimizer = accelerator.prepare(model, optimizer)

@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.poincare_ball import MIN_NORM, log_sinhc, poincare_ball
 
 _QUADRATURE_POINTS = 2049  # odd, for Simpson's rule
 
@@ -52,19 +52,22 @@ class WrappedNormal:
     def __init__(self, loc: torch.Tensor, scale: torch.Tensor, c: float = 1.0):
         self.loc, self.scale, self.c = loc, scale.expand_as(loc), c
         self.dim = loc.shape[-1]
+        self.manifold = poincare_ball(c)
 
     def rsample(self, generator: torch.Generator | None = None) -> torch.Tensor:
         eps = torch.randn(
             self.loc.shape, dtype=self.loc.dtype, device=self.loc.device, generator=generator
         )
         v = self.scale * eps
-        return ball.expmap(self.loc, v / ball.conformal_factor(self.loc, self.c), self.c)
+        lam = self.manifold.lambda_x(self.loc, keepdim=True)
+        return self.manifold.expmap(self.loc, v / lam)
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        v = ball.conformal_factor(self.loc, self.c) * ball.logmap(self.loc, z, self.c)
-        r = ball.dist(self.loc, z, self.c)
+        lam = self.manifold.lambda_x(self.loc, keepdim=True)
+        v = lam * self.manifold.logmap(self.loc, z)
+        r = self.manifold.dist(self.loc, z)
         sqrt_c = math.sqrt(self.c)
-        return _log_normal(v, self.scale) - (self.dim - 1) * ball.log_sinhc(sqrt_c * r)
+        return _log_normal(v, self.scale) - (self.dim - 1) * log_sinhc(sqrt_c * r)
 
 
 def riemannian_normal_log_normaliser(scale: torch.Tensor, dim: int, c: float = 1.0) -> torch.Tensor:
@@ -81,7 +84,7 @@ def riemannian_normal_log_normaliser(scale: torch.Tensor, dim: int, c: float = 1
     r = scale * t
     if dim > 1:
         log_r = torch.log(r.clamp_min(torch.finfo(r.dtype).tiny))
-        log_f = -0.5 * t**2 + (dim - 1) * (log_r + ball.log_sinhc(sqrt_c * r))
+        log_f = -0.5 * t**2 + (dim - 1) * (log_r + log_sinhc(sqrt_c * r))
         log_f = torch.where(t > 0, log_f, torch.full_like(log_f, -math.inf))
     else:
         log_f = -0.5 * t**2
@@ -124,7 +127,7 @@ def sample_radius(
         x = sqrt_c * proposal.clamp_min(0)
         log_accept = torch.where(
             sm,
-            (dim - 1) * (ball.log_sinhc(x) - x**2 / 6),
+            (dim - 1) * (log_sinhc(x) - x**2 / 6),
             (dim - 1) * torch.log1p(-torch.exp(-2 * x).clamp_max(1 - 1e-12)),
         )
         log_u = torch.log(
@@ -145,6 +148,7 @@ class RiemannianNormal:
         self.loc, self.c = loc, c
         self.scale = scale.expand(*loc.shape[:-1], 1)
         self.dim = loc.shape[-1]
+        self.manifold = poincare_ball(c)
 
     def rsample(self, generator: torch.Generator | None = None) -> torch.Tensor:
         """A sample; gradients flow to ``loc`` exactly and to ``scale`` through ``r = s * (r/s)``.
@@ -157,12 +161,12 @@ class RiemannianNormal:
         direction = torch.randn(
             self.loc.shape, dtype=self.loc.dtype, device=self.loc.device, generator=generator
         )
-        direction = direction / direction.norm(dim=-1, keepdim=True).clamp_min(ball.MIN_NORM)
+        direction = direction / direction.norm(dim=-1, keepdim=True).clamp_min(MIN_NORM)
         v = radius * direction
-        return ball.expmap(self.loc, v / ball.conformal_factor(self.loc, self.c), self.c)
+        return self.manifold.expmap(self.loc, v / self.manifold.lambda_x(self.loc, keepdim=True))
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        r = ball.dist(self.loc, z, self.c)
+        r = self.manifold.dist(self.loc, z)
         s = self.scale.squeeze(-1)
         return -(r**2) / (2 * s**2) - riemannian_normal_log_normaliser(self.scale, self.dim, self.c)
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 
+import geoopt
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.poincare_ball import MIN_NORM, poincare_ball
 
 
 def fast_asinh(x: torch.Tensor) -> torch.Tensor:
@@ -34,22 +35,22 @@ def fast_asinh(x: torch.Tensor) -> torch.Tensor:
 
 
 def gyroplane_response(x: torch.Tensor, p: torch.Tensor, a: torch.Tensor, c: float) -> torch.Tensor:
-    """``f_{a,p}(x)`` by the direct formula; ``x``, ``p``, ``a`` broadcast, shape ``(..., d)``."""
-    w = ball.mobius_add(-p, x, c)
-    sqrt_c = math.sqrt(c)
-    a_norm = a.norm(dim=-1).clamp_min(ball.MIN_NORM)
-    inner = (w * a).sum(-1)
-    denominator = (1 - c * w.pow(2).sum(-1)).clamp_min(ball.MIN_NORM) * a_norm
-    lam = ball.conformal_factor(p, c, keepdim=False)
-    return lam * a_norm / sqrt_c * torch.asinh(2 * sqrt_c * inner / denominator)
+    """``f_{a,p}(x)`` by the direct formula; ``x``, ``p``, ``a`` broadcast, shape ``(..., d)``.
+
+    It is ``lambda_p`` times geoopt's signed, scaled distance to the gyroplane.
+    """
+    manifold = poincare_ball(c)
+    distance = manifold.dist2plane(x, p=p, a=a, signed=True, scaled=True)
+    return manifold.lambda_x(p) * distance
 
 
 class GyroplaneConv3d(nn.Module):
     """3D convolution whose taps are gyroplane units; ``kernel_size`` any, output same size.
 
-    Parameters live in Euclidean space: the points ``p = expmap0(offset)`` and normals
-    ``a = transport0(p, normal)`` (parallel transport from the origin), so a plain
-    optimiser trains them.
+    Each tap's point ``p`` is a :class:`geoopt.ManifoldParameter` on the ball (train it
+    with a Riemannian optimiser, e.g. ``geoopt.optim.RiemannianAdam``); its normal is
+    ``a = transp0(p, normal)``, the parallel transport of a Euclidean ``normal`` from
+    the origin, so ``a`` always lies in ``p``'s tangent space.
     """
 
     def __init__(self, in_dim: int, out_channels: int, kernel_size: int = 3, c: float = 1.0):
@@ -62,17 +63,17 @@ class GyroplaneConv3d(nn.Module):
             kernel_size,
             c,
         )
-        shape = (out_channels, in_dim, kernel_size, kernel_size, kernel_size)
+        shape = (out_channels, kernel_size, kernel_size, kernel_size, in_dim)
         fan_in = in_dim * kernel_size**3
-        self.offset = nn.Parameter(torch.randn(shape) * 0.1 / math.sqrt(fan_in))
+        manifold = poincare_ball(c)
+        points = manifold.expmap0(torch.randn(shape) * 0.1 / math.sqrt(fan_in)).float()
+        self.points = geoopt.ManifoldParameter(points, manifold=manifold)
         self.normal = nn.Parameter(torch.randn(shape) / math.sqrt(fan_in))
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def points_and_normals(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``p`` and ``a`` with the ball coordinate last: ``(K, k, k, k, d)`` each."""
-        p = ball.expmap0(self.offset.movedim(1, -1), self.c)
-        a = ball.transport0(p, self.normal.movedim(1, -1), self.c)
-        return p, a
+        return self.points, poincare_ball(self.c).transp0(self.points, self.normal)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 5 or x.shape[1] != self.in_dim:
@@ -94,14 +95,14 @@ class GyroplaneConv3d(nn.Module):
         #     = (2 sqrt(c) / |a|) (<x, a + 2c beta p> - beta (1 + c|x|^2)) / (1 - c|x|^2),
         # with beta = <p,a> / B: one inner product per (voxel, channel, tap).
         p2 = p.pow(2).sum(-1)  # (K, k, k, k)
-        big_b = (1 - c * p2).clamp_min(ball.MIN_NORM)
-        a_norm = a.norm(dim=-1).clamp_min(ball.MIN_NORM)
+        big_b = (1 - c * p2).clamp_min(MIN_NORM)
+        a_norm = a.norm(dim=-1).clamp_min(MIN_NORM)
         alpha = 2 * sqrt_c / a_norm
         beta = (p * a).sum(-1) / big_b
         weight = alpha.unsqueeze(-1) * (a + 2 * c * beta.unsqueeze(-1) * p)  # (K, k, k, k, d)
         offset = (alpha * beta).view(1, self.out_channels, 1, 1, 1, k, k, k)
         x2 = windows.pow(2).sum(1).unsqueeze(1)  # (B, 1, D, H, W, k, k, k)
-        inv = 1 / (1 - c * x2).clamp_min(ball.MIN_NORM)
+        inv = 1 / (1 - c * x2).clamp_min(MIN_NORM)
         xw = torch.einsum("bcdhwijk,oijkc->bodhwijk", windows, weight)
         argument = (xw - offset * (1 + c * x2)) * inv
         scale = 2 / big_b * a_norm / sqrt_c  # lambda_p |a| / sqrt(c), (K, k, k, k)

@@ -21,8 +21,8 @@ import torch
 from morphospace.core import EUCLIDEAN, Clusterer, Geometry
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
-from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import PoincareKMeansConfig
+from morphospace.hypervae.poincare_ball import pairwise_dist, poincare_ball
 
 _KARCHER_STEPS = 50  # upper bound; stops at ``tol``
 
@@ -38,7 +38,7 @@ class KMeansResult:
 def _sq_dist(z: torch.Tensor, centroids: torch.Tensor, c: float | None) -> torch.Tensor:
     if c is None:
         return torch.cdist(z, centroids).pow(2)
-    return ball.pairwise_dist(z, centroids, c).pow(2)
+    return pairwise_dist(z, centroids, c).pow(2)
 
 
 def nearest_centroid(z: torch.Tensor, centroids: torch.Tensor, c: float | None) -> np.ndarray:
@@ -79,10 +79,11 @@ def _update(
         sums = torch.zeros_like(centroids).index_add_(0, labels, z)
         return torch.where(occupied[:, None], sums / counts.clamp_min(1), centroids)
     means = centroids
+    manifold = poincare_ball(c)
     sqrt_c = c**0.5
     for _ in range(steps):
-        tangent = ball.logmap(means[labels], z, c)
-        lam = ball.conformal_factor(means, c)
+        tangent = manifold.logmap(means[labels], z)
+        lam = manifold.lambda_x(means, keepdim=True)
         # Riemannian gradient step on (1/2n) sum d(m, x_i)^2 with step 2 / (1 + h): the
         # Hessian's eigenvalues lie in [1, h], h = mean sqrt(c) d coth(sqrt(c) d), so
         # this step contracts fastest (a unit step oscillates when points are spread)
@@ -91,7 +92,7 @@ def _update(
         eta = 2 / (1 + h / counts[:, 0].clamp_min(1))
         step = torch.zeros_like(means).index_add_(0, labels, tangent) / counts.clamp_min(1)
         step = step * eta[:, None]
-        means = torch.where(occupied[:, None], ball.expmap(means, step, c), means)
+        means = torch.where(occupied[:, None], manifold.expmap(means, step), means)
         if float((lam * step).norm(dim=-1).max()) <= tol:
             break
     return means
@@ -110,7 +111,7 @@ def kmeans(
     """Cluster ``z`` (n, d) on the ball of curvature ``c`` (or in R^d when ``c`` is None)."""
     z = torch.as_tensor(np.asarray(z), dtype=torch.float64)
     if c is not None:
-        z = ball.project(z, c)
+        z = poincare_ball(c).projx(z)
     if len(z) < n_clusters:
         raise InputError(f"cannot make {n_clusters} clusters from {len(z)} points")
     generator = torch.Generator().manual_seed(seed)
@@ -129,7 +130,9 @@ def kmeans(
             steps = _KARCHER_STEPS if stable else 1
             moved = _update(z, labels, centroids, c, steps=steps, tol=tol)
             shift = (
-                (moved - centroids).norm(dim=-1) if c is None else ball.dist(moved, centroids, c)
+                (moved - centroids).norm(dim=-1)
+                if c is None
+                else poincare_ball(c).dist(moved, centroids)
             )
             centroids = moved
             if stable or float(shift.max()) <= tol:
@@ -182,5 +185,7 @@ class PoincareKMeans(Clusterer):
         z = torch.as_tensor(check_array(z, name="z", ndim=2), dtype=torch.float64)
         centroids = torch.from_numpy(self.cluster_centers_)
         return (
-            _sq_dist(ball.project(z, self.curvature_), centroids, self.curvature_).argmin(1).numpy()
+            _sq_dist(poincare_ball(self.curvature_).projx(z), centroids, self.curvature_)
+            .argmin(1)
+            .numpy()
         )

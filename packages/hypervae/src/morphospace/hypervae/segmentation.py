@@ -25,8 +25,8 @@ from morphospace.core.errors import InputError
 from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import progress
 from morphospace.core.validation import check_array
-from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import SegmenterConfig
+from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.poincare_kmeans import kmeans, nearest_centroid
 from morphospace.hypervae.vae import PoincareVAE
 
@@ -84,7 +84,7 @@ def interpolate_embeddings(
     Points on the ball are interpolated in the tangent space at the origin
     (``logmap0``, interpolate, ``expmap0``); voxels past the last centre copy it.
     """
-    flat = z if curvature is None else ball.logmap0(z, curvature)
+    flat = z if curvature is None else poincare_ball(curvature).logmap0(z)
     field = flat.T.reshape(1, -1, *grid)
     size = tuple((g - 1) * stride + 1 for g in grid)
     if any(g > 1 for g in grid):
@@ -97,7 +97,7 @@ def interpolate_embeddings(
     field = F.pad(field, pad, mode="replicate") if any(pad) else field
     field = field[:, :, : shape[0], : shape[1], : shape[2]]
     out = field.reshape(field.shape[1], -1).T
-    return out if curvature is None else ball.expmap0(out, curvature)
+    return out if curvature is None else poincare_ball(curvature).expmap0(out)
 
 
 def segment_volume(
@@ -160,7 +160,7 @@ def region_sizes(maps: np.ndarray) -> pd.DataFrame:
 
 def _tangent_embedding(embed, curvature: float, batch: torch.Tensor) -> torch.Tensor:
     """``logmap0`` of the ball embeddings: coordinates for Euclidean k-means."""
-    return ball.logmap0(embed(batch), curvature)
+    return poincare_ball(curvature).logmap0(embed(batch))
 
 
 class HierarchicalSegmenter(Segmenter):

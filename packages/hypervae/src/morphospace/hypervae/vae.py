@@ -13,6 +13,7 @@ ball but feed ``logmap0(z)`` to a plain conv.
 
 from __future__ import annotations
 
+import geoopt
 import numpy as np
 import torch
 from torch import nn
@@ -22,10 +23,10 @@ from morphospace.core import Encoder
 from morphospace.core.errors import InputError
 from morphospace.core.training import SavesModelWeights, TrainingStep, train
 from morphospace.core.validation import check_array
-from morphospace.hypervae import poincare_ball as ball
 from morphospace.hypervae.config import PoincareVAEConfig
 from morphospace.hypervae.distributions import make_distribution
 from morphospace.hypervae.gyroplane import GyroplaneConv3d
+from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.triplet import (
     check_volume_size,
     hierarchical_triplet_loss,
@@ -78,7 +79,7 @@ class PatchVAE(nn.Module):
         features = self.encoder(x)
         loc = self.to_loc(features)
         if self.c is not None:
-            loc = ball.expmap0(loc, self.c)
+            loc = poincare_ball(self.c).expmap0(loc)
         scale = F.softplus(self.to_scale(features) - 1.0) + 1e-3
         return make_distribution(self.config.distribution, loc, scale, self.c)
 
@@ -90,18 +91,19 @@ class PatchVAE(nn.Module):
         grid = z[:, :, None, None, None]  # (B, d, 1, 1, 1)
         positions = self.positions.unsqueeze(0)
         if self.c is not None and self.config.use_gyroplane:
-            moved = ball.mobius_add(
-                ball.expmap0(positions.movedim(1, -1), self.c), grid.movedim(1, -1), self.c
+            manifold = poincare_ball(self.c)
+            moved = manifold.mobius_add(
+                manifold.expmap0(positions.movedim(1, -1)), grid.movedim(1, -1)
             ).movedim(-1, 1)
         else:
-            flat = ball.logmap0(z, self.c) if self.c is not None else z
+            flat = poincare_ball(self.c).logmap0(z) if self.c is not None else z
             moved = flat[:, :, None, None, None] + positions
         return self.decoder(self.first(moved))
 
     def distance(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if self.c is None:
             return (a - b).norm(dim=-1)
-        return ball.dist(a, b, self.c)
+        return poincare_ball(self.c).dist(a, b)
 
     def forward(self, anchors, positives, negatives) -> dict[str, torch.Tensor]:
         """The training losses of a batch of triplets (``"loss"`` is their weighted sum)."""
@@ -164,6 +166,7 @@ class PoincareVAE(SavesModelWeights, Encoder):
             seed=cfg.seed,
             params=params,
             desc=f"{self.name} training",
+            make_optimizer=geoopt.optim.RiemannianAdam,  # gyroplane points live on the ball
         )
         self.model_, self.history_ = result.model, result.history
         return self
