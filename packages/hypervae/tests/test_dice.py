@@ -21,18 +21,34 @@ def test_a_relabelled_perfect_segmentation_scores_one():
 def test_hand_computed_scores():
     truth = np.array([0, 0, 0, 0, 1, 1, 1, 1])
     pred = np.array([5, 5, 5, 7, 7, 7, 7, 7])
-    dice, iou, ids = overlap_scores(truth, pred)
+    dice, iou, ids, matched = overlap_scores(truth, pred)
     # cluster 5 -> class 0: 2*3/(3+4); cluster 7 -> class 1: 2*4/(5+4)
     np.testing.assert_allclose(dice, [6 / 7, 8 / 9])
     np.testing.assert_allclose(iou, [3 / 4, 4 / 5])
     np.testing.assert_array_equal(ids, [0, 1])
+    assert matched.all()
 
 
 def test_a_class_without_a_cluster_scores_zero():
     truth = np.array([0, 0, 1, 1, 2, 2])
     pred = np.zeros(6, int)
-    dice, _, _ = overlap_scores(truth, pred)
-    assert sorted(dice)[:2] == [0.0, 0.0]
+    dice, _, _, matched = overlap_scores(truth, pred)
+    assert sorted(dice)[:2] == [0.0, 0.0] and matched.sum() == 1
+
+
+def test_the_papers_average_skips_classes_left_without_a_cluster():
+    """Two clusters for three classes: the default counts the unmatched class as 0, the
+    paper's code averages the two matched pairs; with enough clusters they agree."""
+    truth = np.array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]).reshape(1, 1, 12, 1, 1)
+    pred = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]).reshape(1, 1, 12, 1, 1)
+    classes = Dice().evaluate(truth=truth, segmentation=pred)["dice_level1"].value
+    matched = Dice(average="matched").evaluate(truth=truth, segmentation=pred)
+    assert classes == pytest.approx((1 + 2 * 4 / 12 + 0) / 3)
+    assert matched["dice_level1"].value == pytest.approx((1 + 2 * 4 / 12) / 2)
+    finer = np.arange(12).reshape(1, 1, 12, 1, 1) // 4 * 2  # 3 clusters
+    assert Dice(average="matched").evaluate(truth=truth, segmentation=finer)[
+        "dice_level1"
+    ].value == pytest.approx(Dice().evaluate(truth=truth, segmentation=finer)["dice_level1"].value)
 
 
 def test_flattened_segmentation_is_reshaped_against_the_truth():

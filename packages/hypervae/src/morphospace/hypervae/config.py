@@ -161,3 +161,9 @@ class DiceConfig(EvaluatorConfig):
     inputs = {"truth": "masks", "segmentation": "masks"}
 
     ignore_background: bool = Field(False, description="leave class 0 out of the per-level mean")
+    average: Literal["classes", "matched"] = Field(
+        "classes",
+        description="mean over every true class (one left without a cluster scores 0) or, as "
+        "the paper's code, over the matched (class, cluster) pairs only; the two agree when a "
+        "level has at least as many clusters as classes",
+    )

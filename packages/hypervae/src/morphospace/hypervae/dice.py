@@ -3,7 +3,8 @@
 Cluster ids carry no meaning, so for each volume and level the predicted clusters are
 matched one-to-one to the ground-truth classes to maximise the total Dice
 (``scipy.optimize.linear_sum_assignment``); a class left without a cluster scores 0.
-A level's score is the mean over its classes, averaged over volumes.
+A level's score is the mean over its classes (or, with ``average="matched"`` as in the
+paper's code, over the matched pairs only), averaged over volumes.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from morphospace.hypervae.config import DiceConfig
 
 def overlap_scores(
     truth: np.ndarray, pred: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-class Dice and IoU after matching, and the class ids they belong to."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class Dice and IoU after matching, the class ids, and which classes got a cluster."""
     truth_ids, truth = np.unique(truth.ravel(), return_inverse=True)
     _, pred = np.unique(pred.ravel(), return_inverse=True)
     n_true, n_pred = truth.max() + 1, pred.max() + 1
@@ -34,7 +35,9 @@ def overlap_scores(
     class_iou = np.zeros(n_true)
     class_dice[cols] = dice[rows, cols]
     class_iou[cols] = iou[rows, cols]
-    return class_dice, class_iou, truth_ids
+    matched = np.zeros(n_true, bool)
+    matched[cols] = True
+    return class_dice, class_iou, truth_ids, matched
 
 
 def matched_labels(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -83,10 +86,14 @@ class Dice(Evaluator):
         for level in range(truth.shape[1]):
             dices, ious = [], []
             for t, p in zip(truth[:, level], segmentation[:, level], strict=True):
-                class_dice, class_iou, ids = overlap_scores(t.astype(np.int64), p.astype(np.int64))
-                keep = (
-                    ids != 0 if self.config.ignore_background and (ids != 0).any() else slice(None)
+                class_dice, class_iou, ids, matched = overlap_scores(
+                    t.astype(np.int64), p.astype(np.int64)
                 )
+                keep = np.ones(len(ids), bool)
+                if self.config.ignore_background and (ids != 0).any():
+                    keep &= ids != 0
+                if self.config.average == "matched":
+                    keep &= matched
                 dices.append(class_dice[keep].mean())
                 ious.append(class_iou[keep].mean())
             name = f"level{level + 1}"

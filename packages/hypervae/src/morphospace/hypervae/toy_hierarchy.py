@@ -12,10 +12,13 @@ level 3  0 background, 1 cytoplasm, 2 nucleoplasm, 3 vesicle
 Regions differ in mean intensity *and* texture (cytoplasm is smooth, nucleoplasm
 granular), shapes are ellipsoids with a smooth random boundary, and Gaussian noise is
 added. Train and test volumes come from different random streams of the same seed,
-so a model never sees the volumes it is scored on.
+so a model never sees the volumes it is scored on. :func:`toy_hierarchy` also builds
+the paper's harder variant (``contrast="texture"``), where brightness tells nothing.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -100,39 +103,66 @@ def make_volume(
 
 
 def toy_hierarchy(
-    n_train: int = 4, n_test: int = 2, size: int = 32, noise: float = 0.05, seed: int = 0
+    n_train: int = 4,
+    n_test: int = 2,
+    size: int = 32,
+    noise: float = 0.05,
+    seed: int = 0,
+    contrast: Literal["intensity", "texture"] = "intensity",
+    n_validation: int = 0,
 ):
-    """An AnnData of ``n_train + n_test`` whole volumes.
+    """An AnnData of ``n_train + n_validation + n_test`` whole volumes.
 
+    ``contrast="intensity"`` (this module's generator: every region has its own mean
+    intensity) or ``"texture"`` (the paper's: :mod:`~morphospace.hypervae.textured_volume`,
+    classes told apart only by size, shape and nesting; ``noise`` does not apply).
     ``obsm["volume"]`` is ``(N, 1, S, S, S)``, ``obsm["truth"]`` the labels
-    ``(N, 3, S, S, S)`` of levels 1-3, ``obs["train"]`` marks training volumes. Train
-    and test volumes come from independent streams (``seed`` spawns both).
+    ``(N, 3, S, S, S)`` of levels 1-3, ``obs["split"]`` is train / validation / test and
+    ``obs["train"]`` marks training volumes. The splits come from independent streams
+    (``seed`` spawns them), so adding volumes to one leaves the others unchanged.
     """
     import anndata
 
+    from morphospace.hypervae.textured_volume import TEXTURED_CLASSES, make_textured_volume
+
     if size < 16:
         raise ValueError(f"size must be at least 16 voxels, got {size}")
-    train_seq, test_seq = np.random.SeedSequence(seed).spawn(2)
+    if contrast not in ("intensity", "texture"):
+        raise ValueError(
+            f"contrast must be 'intensity' (regions differ in brightness) or 'texture' "
+            f"(the paper's toy data), got {contrast!r}"
+        )
+    classes = LEVEL_CLASSES if contrast == "intensity" else TEXTURED_CLASSES
+    train_seq, test_seq, validation_seq = np.random.SeedSequence(seed).spawn(3)
     volumes, truths, split = [], [], []
-    for name, seq, count in (("train", train_seq, n_train), ("test", test_seq, n_test)):
+    for name, seq, count in (
+        ("train", train_seq, n_train),
+        ("validation", validation_seq, n_validation),
+        ("test", test_seq, n_test),
+    ):
         for child in seq.spawn(count):
-            volume, labels = make_volume(size, np.random.default_rng(child), noise)
+            rng = np.random.default_rng(child)
+            if contrast == "intensity":
+                volume, labels = make_volume(size, rng, noise)
+            else:
+                volume, labels = make_textured_volume(size, rng)
             volumes.append(volume)
             truths.append(labels)
             split.append(name)
     obs = pd.DataFrame(
         {
-            "split": pd.Categorical(split, categories=["train", "test"]),
+            "split": pd.Categorical(split, categories=["train", "validation", "test"]),
             "train": np.array(split) == "train",
         },
         index=[f"volume{i}" for i in range(len(split))],
     )
     adata = anndata.AnnData(obs=obs, obsm={"volume": np.stack(volumes), "truth": np.stack(truths)})
     adata.uns["toy_hierarchy"] = {
-        "levels": list(LEVEL_CLASSES),
-        "classes": {k: list(v) for k, v in LEVEL_CLASSES.items()},
+        "levels": list(classes),
+        "classes": {k: list(v) for k, v in classes.items()},
+        "contrast": contrast,
         "size": size,
-        "noise": noise,
+        "noise": noise if contrast == "intensity" else None,
         "seed": seed,
     }
     return adata
