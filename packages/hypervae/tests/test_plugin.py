@@ -94,9 +94,9 @@ def test_curvature_must_be_positive(curvature):
         registry.create("encoder", "hypervae.poincare_vae", curvature=curvature)
 
 
-def test_patch_size_must_be_a_multiple_of_four():
-    with pytest.raises(ConfigError, match="multiple of 4"):
-        registry.create("encoder", "hypervae.poincare_vae", patch_size=6)
+def test_encoder_kernels_must_be_odd():
+    with pytest.raises(ConfigError, match="odd"):
+        registry.create("encoder", "hypervae.poincare_vae", encoder_kernel_size=4)
 
 
 def test_gyroplane_decoder_needs_a_hyperbolic_latent():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from morphospace.core import registry
 from morphospace.core.errors import CheckpointError, ConfigError, InputError, NotFittedError
@@ -36,6 +37,24 @@ def test_every_configuration_trains_and_embeds(toy, tiny_params, name):
     assert z.shape == (5, 3) and np.isfinite(z).all()
     if vae.geometry.kind == "poincare":
         assert (np.linalg.norm(z, axis=1) < 1 / np.sqrt(vae.config.curvature)).all()
+
+
+@pytest.mark.parametrize("patch_size", [5, 4])
+def test_the_papers_encoder_and_patches_of_any_size(toy, tiny_params, patch_size):
+    """Four convs of kernel 5 (the paper's 16/32/64/128, narrower here), 5^3 patches: the
+    decoder upsamples a 2^3 grid to 8^3 and crops, so reconstructions match the patch."""
+    params = {**tiny_params, "patch_size": patch_size}
+    vae = PoincareVAE(**params, encoder_channels=(2, 3, 4, 5), encoder_kernel_size=5)
+    vae.fit(_train_volumes(toy))
+    convs = [m for m in vae.model_.encoder if isinstance(m, torch.nn.Conv3d)]
+    assert [c.out_channels for c in convs] == [2, 3, 4, 5]
+    assert all(c.kernel_size == (5, 5, 5) for c in convs)
+    patches = np.random.default_rng(0).random((4, 1, patch_size, patch_size, patch_size))
+    z = vae.encode(patches.astype(np.float32))
+    assert z.shape == (4, 3) and np.isfinite(z).all()
+    with torch.no_grad():
+        out = vae.model_.decode(torch.from_numpy(z).float())
+    assert out.shape == (4, 1, patch_size, patch_size, patch_size)
 
 
 def test_geometry_is_declared(fitted_vae):

@@ -52,8 +52,17 @@ class VAEFields(ComponentConfig):
         "logmap0(z); 'auto' is gyroplane for a Poincaré latent, linear for a Euclidean one",
     )
     gyroplane_kernel_size: int = Field(3, ge=1, le=7, description="gyroplane conv kernel size")
-    patch_size: int = Field(8, ge=4, le=64, description="edge of the cubic patches (multiple of 4)")
-    hidden_channels: int = Field(16, ge=1, description="width of the first conv layer")
+    patch_size: int = Field(8, ge=4, le=64, description="edge of the cubic patches (voxels)")
+    hidden_channels: int = Field(16, ge=1, description="width of the decoder's conv layers")
+    encoder_channels: tuple[int, ...] | None = Field(
+        None,
+        min_length=2,
+        description="widths of the encoder's conv layers, the first two of stride 2 "
+        "(None: hidden_channels x 1, 2, 4; the paper: 16, 32, 64, 128)",
+    )
+    encoder_kernel_size: int = Field(
+        3, ge=1, le=7, description="kernel size of the encoder's convs (the paper: 5)"
+    )
     beta: float = Field(1.0, ge=0, description="weight of the KL term of the ELBO")
     triplet_weight: float = Field(1.0, ge=0, description="weight of the hierarchical triplet loss")
     triplet_margin: float = Field(0.2, ge=0, description="margin of the triplet loss")
@@ -67,13 +76,11 @@ class VAEFields(ComponentConfig):
     def _positive_curvature(cls, value: float) -> float:
         return _check_curvature(value)
 
-    @field_validator("patch_size")
+    @field_validator("encoder_kernel_size")
     @classmethod
-    def _multiple_of_four(cls, value: int) -> int:
-        if value % 4:
-            raise ValueError(
-                f"patch_size must be a multiple of 4 (the decoder upsamples twice), got {value}"
-            )
+    def _odd_kernel(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError(f"encoder_kernel_size must be odd (same padding), got {value}")
         return value
 
     @model_validator(mode="after")

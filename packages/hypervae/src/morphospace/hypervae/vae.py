@@ -1,14 +1,16 @@
 """The Poincaré-ball VAE on 3D patches (and its Euclidean ablation), trained with accelerate.
 
-Encoder: three 3D convs and global average pooling give a mean ``mu`` (mapped onto the
-ball with ``expmap0``) and a scale (softplus). Decoder: the latent point is Möbius-
-translated by a learned ball point at each cell of a ``(P/4)^3`` grid, a gyroplane 3D
-convolution maps those ball points to Euclidean features, and two transposed convs
-upsample to the patch. The loss is the negative ELBO with a one-sample Monte-Carlo KL
-``log q(z|x) - log p(z)``, normalised per voxel, plus the hierarchical triplet loss on
-posterior means. The ablations swap the latent for R^d (standard normal prior, addition
-and a plain conv instead of Möbius translation and the gyroplane conv), or keep the
-ball but feed ``logmap0(z)`` to a plain conv.
+Encoder: 3D convs (by default three of kernel 3; the paper's four of kernel 5 with
+16/32/64/128 filters through ``encoder_channels``) and global average pooling give a
+mean ``mu`` (mapped onto the ball with ``expmap0``) and a scale (softplus). Decoder: the
+latent point is Möbius-translated by a learned ball point at each cell of a
+``ceil(P/4)^3`` grid, a gyroplane 3D convolution maps those ball points to Euclidean
+features, and two transposed convs upsample to the patch (cropped to ``P``). The loss
+is the negative ELBO with a one-sample Monte-Carlo KL ``log q(z|x) - log p(z)``,
+normalised per voxel, plus the hierarchical triplet loss on posterior means. The
+ablations swap the latent for R^d (standard normal prior, addition and a plain conv
+instead of Möbius translation and the gyroplane conv), or keep the ball but feed
+``logmap0(z)`` to a plain conv.
 """
 
 from __future__ import annotations
@@ -45,20 +47,18 @@ class PatchVAE(nn.Module):
         self.config = config
         self.c = config.curvature if config.latent == "poincare" else None
         h, d = config.hidden_channels, config.latent_dim
-        self.encoder = nn.Sequential(
-            nn.Conv3d(in_channels, h, 3, stride=2, padding=1),
-            nn.ELU(),
-            nn.Conv3d(h, 2 * h, 3, stride=2, padding=1),
-            nn.ELU(),
-            nn.Conv3d(2 * h, 4 * h, 3, padding=1),
-            nn.ELU(),
-            nn.AdaptiveAvgPool3d(1),
-            nn.Flatten(),
-        )
-        self.to_loc = nn.Linear(4 * h, d)
+        widths = config.encoder_channels or (h, 2 * h, 4 * h)
+        kernel = config.encoder_kernel_size
+        layers: list[nn.Module] = []
+        for i, (before, after) in enumerate(zip((in_channels, *widths), widths, strict=False)):
+            stride = 2 if i < 2 else 1  # the first two layers halve the patch
+            layers += [nn.Conv3d(before, after, kernel, stride=stride, padding=kernel // 2)]
+            layers += [nn.ELU()]
+        self.encoder = nn.Sequential(*layers, nn.AdaptiveAvgPool3d(1), nn.Flatten())
+        self.to_loc = nn.Linear(widths[-1], d)
         scale_dim = 1 if config.distribution == "riemannian_normal" and self.c else d
-        self.to_scale = nn.Linear(4 * h, scale_dim)
-        self.grid = config.patch_size // 4
+        self.to_scale = nn.Linear(widths[-1], scale_dim)
+        self.grid = -(-config.patch_size // 4)  # the decoder upsamples by 4, then crops
         # one learned position per grid cell (a tangent vector at the origin)
         self.positions = nn.Parameter(torch.randn(d, self.grid, self.grid, self.grid) * 0.1)
         k = config.gyroplane_kernel_size
@@ -98,7 +98,8 @@ class PatchVAE(nn.Module):
         else:
             flat = poincare_ball(self.c).logmap0(z) if self.c is not None else z
             moved = flat[:, :, None, None, None] + positions
-        return self.decoder(self.first(moved))
+        size = self.config.patch_size
+        return self.decoder(self.first(moved))[..., :size, :size, :size]
 
     def distance(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if self.c is None:
