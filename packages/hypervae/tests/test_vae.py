@@ -57,6 +57,22 @@ def test_the_papers_encoder_and_patches_of_any_size(toy, tiny_params, patch_size
     assert out.shape == (4, 1, patch_size, patch_size, patch_size)
 
 
+def test_raw_16_bit_intensities_train_the_same_model_as_scaled_ones(toy, tiny_params):
+    """The fitted percentile range maps any affine rescaling of the stack to one input."""
+    volumes = _train_volumes(toy)
+    raw = np.round(np.clip(volumes * 3000 + 100, 0, 65535)).astype(np.uint16)
+    scaled = PoincareVAE(**tiny_params).fit((raw.astype(np.float32) - 100) / 3000)
+    from_raw = PoincareVAE(**tiny_params).fit(raw)
+    np.testing.assert_allclose(
+        from_raw.intensity_range_, scaled.intensity_range_ * 3000 + 100, rtol=1e-4, atol=1e-3
+    )
+    np.testing.assert_allclose(
+        from_raw.encode(_patches(toy) * 3000 + 100), scaled.encode(_patches(toy)), atol=1e-3
+    )
+    as_given = PoincareVAE(**tiny_params, intensity_scaling="none").fit(volumes)
+    np.testing.assert_array_equal(as_given.intensity_range_, [[0.0, 1.0]])
+
+
 def test_geometry_is_declared(fitted_vae):
     assert fitted_vae.geometry == poincare(1.0)
     assert PoincareVAE(latent="euclidean").geometry == EUCLIDEAN
@@ -73,6 +89,7 @@ def test_save_load_round_trip_uses_safetensors(tmp_path, toy, fitted_vae):
     assert not list(path.glob("*.pt")) and not list(path.glob("*.pkl"))
     loaded = registry.default_registry().get_class("hypervae.poincare_vae").load(path)
     np.testing.assert_array_equal(loaded.encode(_patches(toy)), fitted_vae.encode(_patches(toy)))
+    np.testing.assert_array_equal(loaded.intensity_range_, fitted_vae.intensity_range_)
 
 
 def _vae(tiny_params, directory=None, n_steps=4, **changes):

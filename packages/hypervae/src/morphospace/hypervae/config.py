@@ -63,6 +63,12 @@ class VAEFields(ComponentConfig):
     encoder_kernel_size: int = Field(
         3, ge=1, le=7, description="kernel size of the encoder's convs (the paper: 5)"
     )
+    intensity_scaling: Literal["percentile", "none"] = Field(
+        "percentile",
+        description="map intensities to about [0, 1] per channel with the 0.5th and 99.5th "
+        "percentiles of the training volumes (fitted once, applied to every patch and volume "
+        "after), so raw 8- or 16-bit stacks train as well as scaled ones; 'none': as given",
+    )
     beta: float = Field(1.0, ge=0, description="weight of the KL term of the ELBO")
     triplet_weight: float = Field(1.0, ge=0, description="weight of the hierarchical triplet loss")
     triplet_margin: float = Field(0.2, ge=0, description="margin of the triplet loss")

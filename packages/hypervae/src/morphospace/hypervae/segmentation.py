@@ -183,6 +183,7 @@ class HierarchicalSegmenter(Segmenter):
         self.check_is_fitted()
         cfg = self.config
         volumes = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
+        volumes = self.vae_.scale_intensities(volumes)
         if min(volumes.shape[2:]) < cfg.patch_size:
             raise InputError(
                 f"volumes: spatial shape {volumes.shape[2:]} is smaller than the patch "

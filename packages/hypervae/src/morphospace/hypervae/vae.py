@@ -133,6 +133,19 @@ class PatchVAE(nn.Module):
         return losses
 
 
+def intensity_range(volumes: np.ndarray, scaling: str, max_voxels: int = 2_000_000) -> np.ndarray:
+    """Per channel ``(low, high)``: the 0.5th and 99.5th percentiles (on at most
+    ``max_voxels`` evenly strided voxels), or ``(0, 1)`` for ``scaling == "none"``."""
+    channels = volumes.shape[1]
+    if scaling == "none":
+        return np.tile(np.array([0.0, 1.0], np.float32), (channels, 1))
+    flat = np.moveaxis(volumes, 1, 0).reshape(channels, -1)
+    step = max(flat.shape[1] // max_voxels, 1)
+    low, high = np.percentile(flat[:, ::step], [0.5, 99.5], axis=1)
+    high = np.where(high > low, high, low + 1)  # a constant channel maps to 0
+    return np.stack([low, high], axis=1).astype(np.float32)
+
+
 class PoincareVAE(SavesModelWeights, Encoder):
     """Poincaré-ball VAE on 3D patches; ``encode`` embeds patches of edge ``patch_size``.
 
@@ -149,6 +162,8 @@ class PoincareVAE(SavesModelWeights, Encoder):
         volumes = check_array(x, name="volumes", ndim=5).astype(np.float32, copy=False)
         check_volume_size(volumes.shape[2:], cfg.patch_size, need_negatives=cfg.triplet_weight > 0)
         self.in_channels_ = int(volumes.shape[1])
+        self.intensity_range_ = intensity_range(volumes, cfg.intensity_scaling)
+        volumes = self.scale_intensities(volumes)
         n_triplets = max(cfg.training.batch_size // 3, 1)
 
         def loss_fn(model, step: TrainingStep) -> dict[str, torch.Tensor]:
@@ -192,8 +207,16 @@ class PoincareVAE(SavesModelWeights, Encoder):
             )
         return patches.astype(np.float32, copy=False)
 
+    def scale_intensities(self, x: np.ndarray) -> np.ndarray:
+        """``x`` ``(N, C, ...)`` mapped channel by channel with the range fitted on the
+        training volumes (identity for ``intensity_scaling: none``), float32."""
+        low, high = self.intensity_range_[:, 0], self.intensity_range_[:, 1]
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        scaled = (x - low.reshape(shape)) / (high - low).reshape(shape)
+        return scaled.astype(np.float32, copy=False)
+
     def encode(self, x, batch_size: int = 1024) -> np.ndarray:
-        patches = self.check_patches(x)
+        patches = self.scale_intensities(self.check_patches(x))
         out = [
             self.embed_patches(torch.from_numpy(patches[i : i + batch_size])).cpu()
             for i in range(0, len(patches), batch_size)
@@ -202,7 +225,12 @@ class PoincareVAE(SavesModelWeights, Encoder):
 
     # ------------------------------------------------------------------ persistence
     def _get_state(self) -> dict[str, np.ndarray]:
-        return {"in_channels_": np.asarray(self.in_channels_)} if self.is_fitted() else {}
+        if not self.is_fitted():
+            return {}
+        return {
+            "in_channels_": np.asarray(self.in_channels_),
+            "intensity_range_": np.asarray(self.intensity_range_),
+        }
 
     def _build_model(self) -> PatchVAE:
         return PatchVAE(self.config, int(self.in_channels_))
