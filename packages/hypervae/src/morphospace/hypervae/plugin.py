@@ -56,7 +56,12 @@ def morphospace_datasets():
             name="toy_hierarchy",
             target=f"{_PKG}.toy_hierarchy:toy_hierarchy",
             summary="3D volumes: cells containing nuclei containing vesicles, labels at 3 levels",
-        )
+        ),
+        DatasetSpec(
+            name="cells3d_nuclei",
+            target=f"{_PKG}.real_nuclei:cells3d_nuclei",
+            summary="real 3D nuclei (skimage's cells3d, nuclear channel) with nucleus labels",
+        ),
     ]
 
 
