@@ -11,12 +11,14 @@ which tends to ``4 <x - p, a>`` as ``c -> 0``. The **gyroplane 3D convolution** 
 each kernel tap's ``<weight, x>`` of a Conv3d by ``f`` with a gyroplane of its own and
 sums over the taps: input ``(B, d, D, H, W)`` holds a ball point per voxel (zero padding
 is the ball's origin). It is vectorised over batch, voxels, output channels and taps:
-``<w, a>`` and ``|w|^2`` are expanded into inner products of ``x``, ``p`` and ``a``, so
-no ``(…, d)`` tensor per (voxel, channel, tap) is built, and it runs on any device.
+``<w, a>`` and ``|w|^2`` are expanded into one inner product per (voxel, channel, tap)
+of per-voxel features with per-tap weights, evaluated tap by tap, so no ``(…, d)``
+tensor per (voxel, channel, tap) is built, and it runs on any device.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geoopt
@@ -75,6 +77,32 @@ class GyroplaneConv3d(nn.Module):
         """``p`` and ``a`` with the ball coordinate last: ``(K, k, k, k, d)`` each."""
         return self.points, poincare_ball(self.c).transp0(self.points, self.normal)
 
+    def tap_coefficients(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per (channel, tap): the weights of the argument's inner product ``(K, T, d + 1)``
+        and the response's scale ``lambda_p |a| / sqrt(c)`` ``(K, T)``, ``T = k^3``.
+
+        With ``w = (-p) ⊕ x``, ``A = 1 - 2c<x,p> + c|x|^2``, ``B = 1 - c|p|^2`` and
+        ``D = 1 - 2c<x,p> + c^2 |p|^2 |x|^2``: ``<w, a> = (B <x,a> - A <p,a>) / D`` and
+        ``1 - c|w|^2 = B (1 - c|x|^2) / D``, so ``D`` cancels in ``f``'s argument::
+
+            2 sqrt(c) <w,a> / ((1 - c|w|^2) |a|)
+              = alpha (<x, a + 2c beta p> - beta (1 + c|x|^2)) / (1 - c|x|^2),
+
+        ``alpha = 2 sqrt(c) / |a|``, ``beta = <p,a> / B``: an inner product of the voxel's
+        features ``(x, 1 + c|x|^2) / (1 - c|x|^2)`` with these ``d + 1`` weights.
+        """
+        c, sqrt_c = self.c, math.sqrt(self.c)
+        p, a = self.points_and_normals()
+        p = p.reshape(self.out_channels, -1, self.in_dim)
+        a = a.reshape(self.out_channels, -1, self.in_dim)
+        big_b = (1 - c * p.pow(2).sum(-1)).clamp_min(MIN_NORM)
+        a_norm = a.norm(dim=-1).clamp_min(MIN_NORM)
+        alpha = 2 * sqrt_c / a_norm
+        beta = (p * a).sum(-1) / big_b
+        weight = alpha.unsqueeze(-1) * (a + 2 * c * beta.unsqueeze(-1) * p)
+        coefficients = torch.cat([weight, -(alpha * beta).unsqueeze(-1)], dim=-1)
+        return coefficients, 2 / big_b * a_norm / sqrt_c
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 5 or x.shape[1] != self.in_dim:
             raise ValueError(
@@ -82,32 +110,21 @@ class GyroplaneConv3d(nn.Module):
                 f"got {tuple(x.shape)}"
             )
         k, c = self.kernel_size, self.c
-        sqrt_c = math.sqrt(c)
         left, right = (k - 1) // 2, k // 2
         padded = F.pad(x, (left, right, left, right, left, right))  # zeros: the origin
-        # (B, d, D, H, W, k, k, k): every voxel's neighbourhood, a view (no copy)
-        windows = padded.unfold(2, k, 1).unfold(3, k, 1).unfold(4, k, 1)
-        p, a = self.points_and_normals()  # (K, k, k, k, d)
-        # With w = (-p) ⊕ x, A = 1 - 2c<x,p> + c|x|^2, B = 1 - c|p|^2 and
-        # D = 1 - 2c<x,p> + c^2 |p|^2 |x|^2:  <w, a> = (B <x,a> - A <p,a>) / D  and
-        # 1 - c|w|^2 = B (1 - c|x|^2) / D, so D cancels in f's argument:
-        #   2 sqrt(c) <w,a> / ((1 - c|w|^2) |a|)
-        #     = (2 sqrt(c) / |a|) (<x, a + 2c beta p> - beta (1 + c|x|^2)) / (1 - c|x|^2),
-        # with beta = <p,a> / B: one inner product per (voxel, channel, tap).
-        p2 = p.pow(2).sum(-1)  # (K, k, k, k)
-        big_b = (1 - c * p2).clamp_min(MIN_NORM)
-        a_norm = a.norm(dim=-1).clamp_min(MIN_NORM)
-        alpha = 2 * sqrt_c / a_norm
-        beta = (p * a).sum(-1) / big_b
-        weight = alpha.unsqueeze(-1) * (a + 2 * c * beta.unsqueeze(-1) * p)  # (K, k, k, k, d)
-        offset = (alpha * beta).view(1, self.out_channels, 1, 1, 1, k, k, k)
-        x2 = windows.pow(2).sum(1).unsqueeze(1)  # (B, 1, D, H, W, k, k, k)
+        x2 = padded.pow(2).sum(1, keepdim=True)
         inv = 1 / (1 - c * x2).clamp_min(MIN_NORM)
-        xw = torch.einsum("bcdhwijk,oijkc->bodhwijk", windows, weight)
-        argument = (xw - offset * (1 + c * x2)) * inv
-        scale = 2 / big_b * a_norm / sqrt_c  # lambda_p |a| / sqrt(c), (K, k, k, k)
-        response = torch.einsum("bodhwijk,oijk->bodhw", fast_asinh(argument), scale)
-        return response + self.bias.view(1, -1, 1, 1, 1)
+        features = torch.cat([padded * inv, (1 + c * x2) * inv], dim=1)  # (B, d + 1, ...)
+        coefficients, scale = self.tap_coefficients()
+        depth, height, width = x.shape[2:]
+        # one tap at a time: each step's (B, K, D, H, W) block stays in cache, where all
+        # taps at once stream a k^3 times larger tensor through memory several times
+        response = self.bias.view(1, -1, 1, 1, 1)
+        for tap, (i, j, m) in enumerate(itertools.product(range(k), repeat=3)):
+            shifted = features[:, :, i : i + depth, j : j + height, m : m + width]
+            argument = torch.einsum("oc,bcdhw->bodhw", coefficients[:, tap], shifted)
+            response = response + fast_asinh(argument) * scale[:, tap].view(1, -1, 1, 1, 1)
+        return response
 
 
 def gyroplane_conv3d_loop(layer: GyroplaneConv3d, x: torch.Tensor) -> torch.Tensor:
