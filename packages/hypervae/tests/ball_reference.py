@@ -1,16 +1,18 @@
-"""Poincaré-ball primitives, numerically careful, in one place (torch, any dtype or device).
+"""The hand-derived Poincaré-ball formulas hypervae used before geoopt: the test oracle.
+
+Kept unchanged from the module they came from (only ``log_sinhc``, still in the package,
+is left out) so that ``test_geoopt_equivalence.py`` can hold geoopt to them.
+
+Poincaré-ball primitives, numerically careful, in one place (torch, any dtype or device).
 
 The ball of curvature ``-c`` (``c > 0``) is ``{x : c |x|^2 < 1}`` with conformal factor
 ``lambda_x = 2 / (1 - c |x|^2)``. Formulas follow Ganea et al. (2018), "Hyperbolic
 neural networks". Every function clamps what can blow up: norms away from 0 (so
 gradients at the origin are finite), ``artanh`` away from ±1, and points away from the
 boundary by a dtype-dependent margin (float32 cannot tell ``1 - 1e-8`` from 1).
-Everything else in this plugin uses these functions rather than re-deriving them.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 
@@ -33,15 +35,6 @@ def artanh(x: torch.Tensor) -> torch.Tensor:
     eps = BALL_EPS.get(x.dtype, 1e-5) * 1e-2
     x = x.clamp(-1 + eps, 1 - eps)
     return 0.5 * (torch.log1p(x) - torch.log1p(-x))
-
-
-def log_sinhc(x: torch.Tensor) -> torch.Tensor:
-    """``log(sinh(x) / x)`` for ``x >= 0``, exact near 0 and without overflow for large x."""
-    x = x.abs()
-    small = x < 1e-2
-    xs = torch.where(small, torch.ones_like(x), x)
-    large = xs + torch.log1p(-torch.exp(-2 * xs)) - math.log(2.0) - torch.log(xs)
-    return torch.where(small, x * x / 6, large)
 
 
 def project(x: torch.Tensor, c: float | torch.Tensor = 1.0) -> torch.Tensor:
