@@ -56,3 +56,21 @@ def test_the_segmenter_takes_the_raw_stack(nuclei, tiny_params):
     assert model.vae_.intensity_range_[0, 1] > 100  # fitted on raw counts
     maps = model.segment(volume).label_maps
     assert maps.shape == (1, 1, 15, 64, 64) and set(np.unique(maps)) == {0, 1}
+
+
+@pytest.mark.slow
+def test_the_real_nuclei_pipeline_runs_on_the_raw_stack(tmp_path):
+    from pathlib import Path
+
+    from morphospace.core.pipeline.runner import run
+    from morphospace.core.pipeline.schema import load_pipeline
+
+    path = Path(__file__).parents[1] / "src/morphospace/hypervae/pipelines/cells3d_nuclei.yaml"
+    pipeline = load_pipeline(path).model_dump()
+    pipeline["dataset"]["params"] = {"downsample": 4}
+    pipeline["steps"][0]["params"].update(
+        {"training": {"n_steps": 3}, "hidden_channels": 4, "stride": 4, "n_init": 1}
+    )
+    result = run(pipeline, tmp_path / "run")
+    assert 0 <= result.metrics["dice"]["dice_level1"]["value"] <= 1
+    assert result.adata.obsm["segmentation"].shape == (1, 1, 15, 64, 64)

@@ -73,5 +73,10 @@ def morphospace_pipelines():
             resource=f"{_PKG}:pipelines/toy_segmentation.yaml",
             summary="toy volumes -> hyperbolic VAE -> sliding-window segmentation -> Dice",
             demo=True,
-        )
+        ),
+        PipelineSpec(
+            name="cells3d_nuclei",
+            resource=f"{_PKG}:pipelines/cells3d_nuclei.yaml",
+            summary="real 3D nuclei (cells3d) -> hyperbolic VAE -> nucleus/background -> Dice",
+        ),
     ]
