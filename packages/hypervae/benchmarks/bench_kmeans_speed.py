@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from morphospace.core.geometry import poincare
-from morphospace.hypervae import poincare_ball as ball
+from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.poincare_kmeans import PoincareKMeans
 
 
@@ -22,11 +22,12 @@ def planted(n: int, dim: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     directions = torch.nn.functional.normalize(
         torch.randn(k, dim, generator=g, dtype=torch.float64), dim=-1
     )
+    ball = poincare_ball(1.0)
     centres = ball.expmap0(directions * 1.0)  # |u| = 1 -> geodesic radius 2
     labels = torch.randint(k, (n,), generator=g)
     v = torch.randn(n, dim, generator=g, dtype=torch.float64) * 0.5
     mu = centres[labels]
-    return ball.expmap(mu, v / ball.conformal_factor(mu)).numpy(), labels.numpy()
+    return ball.expmap(mu, v / ball.lambda_x(mu, keepdim=True)).numpy(), labels.numpy()
 
 
 def main() -> None:
