@@ -205,14 +205,15 @@ def test_pipeline_files_missing_or_malformed(tmp_path):
         load_pipeline("no_such_pipeline")
 
 
-def test_dataset_from_h5ad_path(tmp_path):
+def test_dataset_from_h5ad_path_under_the_inputs_folder(tmp_path):
     from morphospace.core import registry
 
-    registry.load_dataset("example.blobs", n_cells=50).write_h5ad(tmp_path / "cells.h5ad")
-    result = run(_with(dataset={"path": str(tmp_path / "cells.h5ad")}), tmp_path / "out")
+    (tmp_path / "in").mkdir()
+    registry.load_dataset("example.blobs", n_cells=50).write_h5ad(tmp_path / "in" / "cells.h5ad")
+    result = run(_with(dataset={"path": "cells.h5ad"}), tmp_path / "out", inputs=tmp_path / "in")
     assert result.adata.n_obs == 50
-    with pytest.raises(PipelineError, match="dataset file .*missing.h5ad does not exist"):
-        run(_with(dataset={"path": str(tmp_path / "missing.h5ad")}), tmp_path / "out2")
+    with pytest.raises(PipelineError, match=r"in/missing.h5ad does not exist"):
+        run(_with(dataset={"path": "missing.h5ad"}), tmp_path / "out2", inputs=tmp_path / "in")
 
 
 def test_unknown_component_error_type():

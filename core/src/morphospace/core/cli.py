@@ -250,7 +250,8 @@ def validate(pipeline: str) -> None:
     "--inputs",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder that files named in the pipeline's params (e.g. backbone weights) are read from.",
+    help="Folder that files named in the pipeline (its dataset's path and params, steps' "
+    "params such as backbone weights) are read from; none is read elsewhere.",
 )
 def run(
     pipeline: str, out: Path, overwrite: bool, checkpoints: Path | None, inputs: Path | None

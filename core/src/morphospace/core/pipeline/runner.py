@@ -24,6 +24,7 @@ import numpy as np
 from morphospace.core.atomic import atomic_directory
 from morphospace.core.errors import MorphospaceError, PipelineError
 from morphospace.core.pipeline.paths import check_path_names, place_paths
+from morphospace.core.pipeline.readers import read_dataset
 from morphospace.core.pipeline.schema import Pipeline, dump_pipeline, load_pipeline
 from morphospace.core.pipeline.steps import ADAPTERS, PlanContext, PlannedStep
 from morphospace.core.registry import Registry, default_registry
@@ -105,15 +106,10 @@ def check_keys(planned: list[PlannedStep], adata: Any) -> None:
             available.add((where, key))
 
 
-def _load_dataset(pipeline: Pipeline, registry: Registry) -> Any:
+def _load_dataset(pipeline: Pipeline, registry: Registry, inputs: Path | None) -> Any:
     ref = pipeline.dataset
     if ref.path is not None:
-        path = Path(ref.path)
-        if not path.is_file():
-            raise PipelineError(f"dataset file {path} does not exist")
-        import anndata
-
-        return anndata.read_h5ad(path)
+        return read_dataset(ref.reader, ref.path, ref.params, inputs)
     return registry.load_dataset(ref.name, **ref.params)
 
 
@@ -175,7 +171,7 @@ def run(
         random.seed(pipeline.seed)
         np.random.seed(pipeline.seed)
         logger.info("loading dataset %s", pipeline.dataset.name or pipeline.dataset.path)
-        adata = _load_dataset(pipeline, registry)
+        adata = _load_dataset(pipeline, registry, roots["input_file"])
         check_keys(planned, adata)
         metrics: dict[str, dict[str, Any]] = {}
         components: dict[str, Any] = {}

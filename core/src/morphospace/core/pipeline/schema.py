@@ -31,7 +31,9 @@ from morphospace.core.errors import (
     cap_message,
     validator_message,
 )
+from morphospace.core.pipeline.readers import READERS, check_reader_params
 from morphospace.core.pipeline.steps import ADAPTERS, Step
+from morphospace.core.pipeline.steps.base import SafeName
 
 
 class _Strict(pydantic.BaseModel):
@@ -39,18 +41,27 @@ class _Strict(pydantic.BaseModel):
 
 
 class DatasetRef(_Strict):
-    """A registered dataset (``name`` + ``params``) or an ``.h5ad`` file (``path``)."""
+    """A registered dataset (``name`` + ``params``) or the user's own files: ``path`` read
+    by a ``reader`` of :mod:`morphospace.core.io` (``h5ad`` when none is named), with the
+    reader's keyword arguments as ``params``. Paths are plain names, read under the folder
+    the user gives the runner (``--inputs DIR``)."""
 
     name: str | None = None
-    path: str | None = None
+    path: SafeName | None = None
+    reader: Literal[tuple(READERS)] | None = None  # type: ignore[valid-type]
     params: dict[str, Any] = {}
 
     @pydantic.model_validator(mode="after")
     def _one_source(self) -> DatasetRef:
         if (self.name is None) == (self.path is None):
-            raise ValueError("give exactly one of 'name' (a registered dataset) or 'path' (.h5ad)")
-        if self.path is not None and self.params:
-            raise ValueError("'params' apply to a registered dataset, not to a file path")
+            raise ValueError(
+                "give exactly one of 'name' (a registered dataset) or 'path' (your own files, "
+                "with a 'reader')"
+            )
+        if self.reader is not None and self.path is None:
+            raise ValueError("'reader' reads a 'path'; a registered dataset needs neither")
+        if self.path is not None:
+            check_reader_params(self.reader or "h5ad", self.params)
         return self
 
 
