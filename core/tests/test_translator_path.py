@@ -174,3 +174,34 @@ def test_a_pipeline_translating_to_several_targets_reports_each(tmp_path):
         "00-translation-as-control-to-control.png",
         "01-translation-as-treated-to-treated.png",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["ome-tiff", "ome-zarr"])
+def test_translated_images_are_exported_as_image_files_beside_the_result(tmp_path, fmt):
+    pytest.importorskip("tifffile")
+    pytest.importorskip("zarr")
+    from morphospace.core.io import read_image
+
+    pipeline = {
+        "dataset": {"name": "example.spots", "params": {"n_images": 6}},
+        "steps": [
+            {
+                "component": "example.mean_shift",
+                "images": "image",
+                "conditions": "condition",
+                "target": ["control", "treated"],
+                "key_added": "as",
+                "export": fmt,
+            }
+        ],
+    }
+    result = run(pipeline, tmp_path / "out")
+    folder = tmp_path / "out" / "images" / "as_treated"
+    suffix = ".ome.tif" if fmt == "ome-tiff" else ".ome.zarr"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == [f"{i:05d}{suffix}" for i in range(6)] + ["index.csv"]
+    index = (folder / "index.csv").read_text(encoding="utf-8").splitlines()
+    assert index[0] == "file,obs_name" and index[1] == f"00000{suffix},{result.adata.obs_names[0]}"
+    back = read_image(folder / f"00003{suffix}")
+    np.testing.assert_allclose(back.obsm["image"][0], result.adata.obsm["as_treated"][3])
+    assert (tmp_path / "out" / "images" / "as_control").is_dir()

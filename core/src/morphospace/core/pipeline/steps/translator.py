@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import pydantic
+
 from morphospace.core.pipeline.steps.base import PlannedStep, StepAdapter, StepModel, column_of
 
 
 class TranslatorStep(StepModel):
     kind: Literal["translator"] = "translator"
+    export: Literal["ome-tiff", "ome-zarr"] | None = pydantic.Field(
+        None, description="also write each observation's result as an image file under images/"
+    )
     images: str
     conditions: str
     target: str | int | list[str | int]  #: a list: fitted once, one obsm key per target
