@@ -108,3 +108,15 @@ def test_bad_images_and_files_are_refused_clearly(tmp_path):
         read_labelled_cells(image, tmp_path / "broken.tif")
     with pytest.raises(InputError, match="size"):
         read_labelled_cells(image, labels, size=0)
+
+
+def test_crop_cells_takes_chosen_ids_and_none():
+    from morphospace.core.crops import crop_cells
+
+    image, labels = field()
+    chosen = crop_cells(image, labels, 10, ids=np.array([9, 3]))
+    assert chosen.ids.tolist() == [9, 3]
+    np.testing.assert_allclose(chosen.centroids[1], [7.5, 7.5])
+    assert chosen.masks.reshape(2, -1).sum(1).tolist() == [(labels == 9).sum(), 48]
+    empty = crop_cells(image, labels, 10, ids=np.array([], int))
+    assert empty.images.shape == (0, 2, 10, 10) and empty.masks.shape == (0, 1, 10, 10)

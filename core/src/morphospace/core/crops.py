@@ -1,11 +1,14 @@
 """Square windows cut around points of an image: cells from a field, patches for a model.
 
-Every plugin that works on single cells of a larger image crops them here, one way:
+Every plugin that works on single cells of a larger image crops them here, one way
+(:func:`crop` around points, :func:`crop_cells` around the cells of a label image):
 centres are rounded to pixels and clipped to the image, and a window that reaches past
 the border reads ``fill`` there (default: the image's median, i.e. background).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,3 +29,38 @@ def crop(
     if len(centres) == 0:
         return np.zeros((0, image.shape[0], size, size), dtype=image.dtype)
     return np.stack([padded[:, r : r + size, c : c + size] for r, c in centres])
+
+
+@dataclass(frozen=True)
+class CellCrops:
+    """Square crops of the cells of an instance label image, one row per cell id."""
+
+    ids: np.ndarray  #: ``(K,)`` cell ids, ascending
+    centroids: np.ndarray  #: ``(K, 2)`` (row, column) centres of mass in the field
+    images: np.ndarray  #: ``(K, C, size, size)`` crops of the field around them
+    masks: np.ndarray  #: ``(K, 1, size, size)`` uint8: each cell's own pixels
+
+
+def crop_cells(
+    image: np.ndarray,
+    labels: np.ndarray,
+    size: int,
+    ids: np.ndarray | None = None,
+    fill: float | None = None,
+) -> CellCrops:
+    """Each cell of ``labels (H, W)`` (ids ``> 0``, or the ``ids`` given) cropped from
+    ``image (C, H, W)`` around its centroid, with its own mask (neighbours are 0)."""
+    from scipy import ndimage
+
+    labels = np.asarray(labels)
+    if ids is None:
+        ids = np.unique(labels[labels > 0])
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) == 0:
+        empty = np.zeros((0, 1, size, size), np.uint8)
+        return CellCrops(ids, np.zeros((0, 2)), crop(image, np.zeros((0, 2)), size), empty)
+    centroids = np.array(ndimage.center_of_mass(np.ones_like(labels), labels, ids)).reshape(-1, 2)
+    images = crop(image, centroids, size, fill=fill)
+    own = crop(labels[None].astype(np.float64), centroids, size, fill=0)
+    masks = (own == ids[:, None, None, None]).astype(np.uint8)
+    return CellCrops(ids, centroids, images, masks)

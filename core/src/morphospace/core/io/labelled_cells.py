@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from morphospace.core.crops import crop
+from morphospace.core.crops import crop_cells
 from morphospace.core.errors import InputError
 from morphospace.core.io.crops import SUFFIXES, _channels_first, _read
 
@@ -133,13 +133,9 @@ def read_labelled_cells(
     elif isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InputError(f"size: expected a positive number of pixels, found {size!r}")
     area = ndimage.sum_labels(np.ones_like(ids), ids, present)
-    rows, cols = np.indices(ids.shape)
-    centroid_row = ndimage.sum_labels(rows, ids, present) / area
-    centroid_col = ndimage.sum_labels(cols, ids, present) / area
-    centres = np.stack([centroid_row, centroid_col], axis=1)
-    crops = crop(pixels, centres, size, fill=fill)
-    own = crop(ids[None].astype(np.float64), centres, size, fill=0)
-    masks = (own == present[:, None, None, None]).astype(np.uint8)
+    cells = crop_cells(pixels, ids, size, ids=present, fill=fill)
+    centroid_row, centroid_col = cells.centroids.T
+    crops, masks = cells.images, cells.masks
     cut = int(((heights > size) | (widths > size)).sum())
     if cut:
         logger.warning(

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from morphospace.core.crops import crop
+from morphospace.core.crops import crop, crop_cells
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.diffeomorphisms import principal_axis
@@ -101,11 +101,9 @@ class CellBank:
         if len(ids) == 0:
             raise InputError("the cell bank is empty: the annotations contain no cell (all zeros)")
         ids = ids[:max_cells] if max_cells else ids
-        centres = np.array(ndimage.center_of_mass(np.ones_like(annotations), annotations, ids))
-        centres = np.rint(centres).astype(int).reshape(-1, 2)
-        patches = crop(image, centres, patch_size)
-        label_windows = crop(annotations[None].astype(float), centres, patch_size, fill=0)
-        masks = (label_windows == ids[:, None, None, None]).astype(np.uint8)
+        cells = crop_cells(image, annotations, patch_size, ids=ids)
+        centres = np.rint(cells.centroids).astype(int)
+        patches, masks = cells.images, cells.masks
         orientation = np.array(
             [(orientations or {}).get(int(i), principal_axis(m[0])) for i, m in zip(ids, masks)]
         )
