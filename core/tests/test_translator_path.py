@@ -154,9 +154,10 @@ def test_several_targets_fit_once_and_write_one_key_each(spots):
     assert spots.uns["as_control"]["target"] == "control"
 
 
-def test_a_pipeline_translating_to_several_targets_reports_each(tmp_path):
-    pipeline = {
-        "dataset": {"name": "example.spots", "params": {"n_images": 12}},
+def _to_both_conditions(n_images: int, **step) -> dict:
+    """A pipeline translating every spots image to both conditions, into ``as_<target>``."""
+    return {
+        "dataset": {"name": "example.spots", "params": {"n_images": n_images}},
         "steps": [
             {
                 "component": "example.mean_shift",
@@ -164,10 +165,14 @@ def test_a_pipeline_translating_to_several_targets_reports_each(tmp_path):
                 "conditions": "condition",
                 "target": ["control", "treated"],
                 "key_added": "as",
+                **step,
             }
         ],
     }
-    result = run(pipeline, tmp_path / "out")
+
+
+def test_a_pipeline_translating_to_several_targets_reports_each(tmp_path):
+    result = run(_to_both_conditions(12), tmp_path / "out")
     assert {"as_control", "as_treated"} <= set(result.adata.obsm)
     figures = sorted(p.name for p in (tmp_path / "out" / "figures").iterdir())
     assert figures == [
@@ -182,20 +187,7 @@ def test_translated_images_are_exported_as_image_files_beside_the_result(tmp_pat
     pytest.importorskip("zarr")
     from morphospace.core.io import read_image
 
-    pipeline = {
-        "dataset": {"name": "example.spots", "params": {"n_images": 6}},
-        "steps": [
-            {
-                "component": "example.mean_shift",
-                "images": "image",
-                "conditions": "condition",
-                "target": ["control", "treated"],
-                "key_added": "as",
-                "export": fmt,
-            }
-        ],
-    }
-    result = run(pipeline, tmp_path / "out")
+    result = run(_to_both_conditions(6, export=fmt), tmp_path / "out")
     folder = tmp_path / "out" / "images" / "as_treated"
     suffix = ".ome.tif" if fmt == "ome-tiff" else ".ome.zarr"
     files = sorted(p.name for p in folder.iterdir())
