@@ -128,3 +128,35 @@ def test_missing_files_other_formats_and_plain_zarr_groups_are_refused(tmp_path)
         read_image(tmp_path / "plain.zarr")
     with pytest.raises(InputError, match="axes 'CYX'"):
         write_image(tmp_path / "x.tif", np.zeros((4, 4)), axes="CYX")
+
+
+@pytest.mark.parametrize("key", ["../secret.zarr/0", "/abs", "./0", "missing"])
+def test_an_ome_zarr_cannot_point_outside_itself_or_at_nothing(tmp_path, key):
+    """A hostile multiscales ``path`` must not make morphospace read another folder."""
+    zarr = pytest.importorskip("zarr")
+    secret = zarr.open_group(str(tmp_path / "secret.zarr"), mode="w", zarr_format=2)
+    secret.create_array("0", shape=(4, 4), dtype="u1")[...] = 7
+    evil = zarr.open_group(str(tmp_path / "evil.zarr"), mode="w", zarr_format=2)
+    evil.attrs["multiscales"] = [
+        {"version": "0.4", "axes": [{"name": "y"}, {"name": "x"}], "datasets": [{"path": key}]}
+    ]
+    with pytest.raises(InputError, match="not a plain key|does not hold"):
+        read_image(tmp_path / "evil.zarr")
+
+
+def test_a_multi_file_ome_tiff_does_not_make_morphospace_read_other_files(tmp_path):
+    """OME-XML may place pixels in other files (TiffData/UUID FileName): not followed."""
+    tifffile.imwrite(tmp_path / "secret.ome.tif", np.full((4, 4), 7, np.uint8), ome=True)
+    tifffile.imwrite(tmp_path / "evil.ome.tif", np.zeros((4, 4), np.uint8), ome=True)
+    with tifffile.TiffFile(tmp_path / "evil.ome.tif") as tif:
+        xml = tif.ome_metadata
+    hostile = xml.replace(
+        "</Pixels>",
+        '<TiffData IFD="0" PlaneCount="1"><UUID FileName="../secret.ome.tif">'
+        "urn:uuid:0</UUID></TiffData></Pixels>",
+    )
+    tifffile.imwrite(
+        tmp_path / "evil2.ome.tif", np.zeros((4, 4), np.uint8), description=hostile, metadata=None
+    )
+    with pytest.raises(InputError, match=r"multi-file OME-TIFF.*secret.ome.tif"):
+        read_image(tmp_path / "evil2.ome.tif")

@@ -27,6 +27,8 @@ def _tiff(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[str]
     tifffile = require("tifffile", install="morphospace-core[io]", needed_for="reading TIFF")
     try:
         with tifffile.TiffFile(path) as tif:
+            if tif.is_ome and tif.ome_metadata:
+                _refuse_other_files(tif.ome_metadata, path)
             series = tif.series[0]
             axes = series.axes
             sizes, names = _tiff_metadata(tif)
@@ -42,6 +44,27 @@ def _tiff(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[str]
     if pixels.size == 0:
         raise InputError(f"{path}: not a readable TIFF (it holds no pixels)")
     return pixels, axes, sizes, names
+
+
+def _refuse_other_files(ome_xml: str, path: Path) -> None:
+    """A multi-file OME-TIFF names other files its pixels live in; they are not followed
+    (a file handed to morphospace must not make it read others)."""
+    try:
+        root = ElementTree.fromstring(ome_xml)
+    except ElementTree.ParseError as exc:
+        raise InputError(f"{path}: unreadable OME metadata: {exc}") from None
+    others = sorted(
+        {
+            e.get("FileName")
+            for e in root.iter()
+            if e.tag.endswith("UUID") and e.get("FileName") not in (None, path.name)
+        }
+    )
+    if others:
+        raise InputError(
+            f"{path}: a multi-file OME-TIFF whose pixels are also in {', '.join(others)}; "
+            "morphospace reads one file at a time (save the series as one file)"
+        )
 
 
 def _tiff_metadata(tif: Any) -> tuple[dict[str, float], list[str] | None]:
@@ -89,7 +112,19 @@ def _ome_zarr(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[
         raise InputError(f"{path}: axes {names_of_axes} are not one letter each (t, c, z, y, x)")
     axes = "".join(names_of_axes).upper()
     dataset = scales["datasets"][0]  # the full-resolution level
-    array = group[dataset["path"]]
+    key = str(dataset.get("path", ""))
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise InputError(
+            f"{path}: multiscales dataset path {key!r} is not a plain key inside the OME-Zarr "
+            "folder; it is not followed"
+        )
+    try:
+        array = group[key]
+    except KeyError:
+        raise InputError(
+            f"{path}: multiscales names dataset {key!r}, which it does not hold"
+        ) from None
     if lazy:
         dask_array = require(
             "dask.array", install="morphospace-core[io]", needed_for="lazy reading"
