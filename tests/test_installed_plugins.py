@@ -11,7 +11,14 @@ from morphospace.core import registry
 from morphospace.core.pipeline import plan
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUGINS = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file())
+#: distributions under packages/ that register with morphospace (morphospace-napari is a
+#: napari plugin instead: it declares a napari.manifest entry point, not this one)
+PLUGINS = sorted(
+    p.name
+    for p in (ROOT / "packages").iterdir()
+    if (p / "pyproject.toml").is_file()
+    and '"morphospace.plugins"' in (p / "pyproject.toml").read_text(encoding="utf-8")
+)
 HEAVY = {"torch", "sklearn", "scanpy", "metric_learn", "diffusers", "geoopt", "accelerate"}
 
 
