@@ -80,7 +80,7 @@ def test_files_in_integer_units(tmp_path):
         (np.zeros((40, 50), np.uint8), "no cells"),
         (np.full((40, 50), 0.5), "fractional"),
         (np.full((40, 50), -1), "must be >= 0"),
-        (np.zeros((2, 40, 50), np.uint8), r"2-D instance label image"),
+        (np.zeros((2, 2, 40, 50), np.uint8), r"\(H, W\) or \(D, H, W\)"),
         (np.zeros((40, 49), np.uint8), r"40 x 50 pixels but labels is 40 x 49"),
         (np.array([["a"] * 50] * 40), "integer cell ids"),
     ],
@@ -120,3 +120,23 @@ def test_crop_cells_takes_chosen_ids_and_none():
     assert chosen.masks.reshape(2, -1).sum(1).tolist() == [(labels == 9).sum(), 48]
     empty = crop_cells(image, labels, 10, ids=np.array([], int))
     assert empty.images.shape == (0, 2, 10, 10) and empty.masks.shape == (0, 1, 10, 10)
+
+
+def test_cells_of_a_volume_are_cubes_with_their_own_masks():
+    labels = np.zeros((12, 20, 24), np.uint16)
+    labels[2:6, 3:9, 4:8] = 5  # a 4 x 6 x 4 box of 96 voxels
+    z, y, x = np.indices(labels.shape)
+    labels[(z - 8) ** 2 + (y - 14) ** 2 + (x - 16) ** 2 <= 4] = 8
+    volume = np.stack([labels > 0, np.full(labels.shape, 0.25)]).astype(np.float32)
+    adata = read_labelled_cells(volume, labels)
+    assert adata.obsm["volume"].shape == (2, 2, 6, 6, 6)  # the largest extent, 6
+    assert adata.obsm["mask"].shape == (2, 1, 6, 6, 6)
+    box = adata.obs.iloc[0]
+    assert box["area"] == 96 and adata.obs.iloc[1]["area"] == (labels == 8).sum()
+    assert (box["centroid_z"], box["centroid_row"], box["centroid_col"]) == (3.5, 5.5, 5.5)
+    assert [box[f"bbox_{k}"] for k in ("min_z", "max_z", "min_row", "max_col")] == [2, 6, 3, 8]
+    assert adata.obsm["mask"].reshape(2, -1).sum(1).tolist() == [96, (labels == 8).sum()]
+    # a single-channel volume needs no channel axis; a 2-D image for 3-D labels is refused
+    assert read_labelled_cells(volume[0], labels).obsm["volume"].shape[1] == 1
+    with pytest.raises(InputError, match=r"expected \(D, H, W\) or \(C, D, H, W\)"):
+        read_labelled_cells(volume[0, 0], labels)

@@ -58,9 +58,10 @@ def _labels(source: Any) -> tuple[np.ndarray, str]:
     if labels.size == 0:
         raise InputError(f"{where}: not a readable image (it holds no pixels)")
     labels = np.squeeze(labels)
-    if labels.ndim != 2:
+    if labels.ndim not in (2, 3):
         raise InputError(
-            f"{where}: expected a 2-D instance label image (H, W), found shape {labels.shape}"
+            f"{where}: expected an instance label image (H, W) or (D, H, W), found shape "
+            f"{labels.shape}"
         )
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or not np.array_equal(labels, np.round(labels)):
@@ -73,18 +74,24 @@ def _labels(source: Any) -> tuple[np.ndarray, str]:
     return labels.astype(np.int64), where
 
 
-def _image(source: Any) -> tuple[np.ndarray, str]:
+def _image(source: Any, spatial: int) -> tuple[np.ndarray, str]:
+    """The field as ``(C, H, W)`` (``spatial`` 2) or ``(C, D, H, W)`` (3), float32."""
     image, where = _field(source, "image")
     if isinstance(image, Path):
-        pixels = _channels_first(_read(image), image)
+        pixels = _read(image)
+        if spatial == 2:
+            pixels = _channels_first(pixels, image)
     else:
         pixels = np.asarray(image)
         if pixels.dtype.kind in "ui":
             pixels = pixels / np.iinfo(pixels.dtype).max
-        if pixels.ndim == 2:
-            pixels = pixels[None]
-        elif pixels.ndim != 3:
-            raise InputError(f"image: expected (H, W) or (C, H, W), found shape {pixels.shape}")
+    if pixels.ndim == spatial:
+        pixels = pixels[None]
+    if pixels.ndim != spatial + 1:
+        expected = "(H, W) or (C, H, W)" if spatial == 2 else "(D, H, W) or (C, D, H, W)"
+        raise InputError(
+            f"{where}: expected {expected} like its {spatial}-D labels, found shape {pixels.shape}"
+        )
     pixels = np.asarray(pixels, dtype=np.float32)
     if not np.all(np.isfinite(pixels)):
         raise InputError(f"{where}: the image holds NaN or infinite values")
@@ -98,27 +105,30 @@ def read_labelled_cells(
     size: int | None = None,
     fill: float | None = None,
 ) -> Any:
-    """One observation per cell of ``labels`` (a 2-D instance label image, array or file).
+    """One observation per cell of ``labels`` (an instance label image, array or file).
 
-    ``image`` is the field, ``(H, W)`` or ``(C, H, W)`` (a TIFF/PNG/NPY file or an
-    array) of the labels' height and width. ``size``: the crops' edge (default: the
-    largest cell's bounding box, so every cell fits). ``fill``: what a crop reads past
-    the field's border (default: the field's median). Returns AnnData with
-    ``obsm["image"]`` ``(N, C, size, size)`` float32, ``obsm["mask"]``
-    ``(N, 1, size, size)`` uint8 and ``obs`` columns ``label``, ``centroid_row``,
-    ``centroid_col``, ``area`` and ``bbox_min_row/col``, ``bbox_max_row/col``
-    (exclusive), in label order.
+    ``labels`` is 2-D ``(H, W)`` or 3-D ``(D, H, W)``; ``image`` is the field of the same
+    spatial shape, ``(H, W)``/``(C, H, W)`` or ``(D, H, W)``/``(C, D, H, W)`` (a
+    TIFF/PNG/NPY file or an array; channels first in 3-D). ``size``: the crops' edge
+    (default: the largest cell's bounding box, so every cell fits). ``fill``: what a crop
+    reads past the field's border (default: the field's median). Returns AnnData with
+    ``obsm["image"]`` ``(N, C, size, size)`` (``obsm["volume"]`` ``(N, C, size, size,
+    size)`` in 3-D) float32, ``obsm["mask"]`` ``(N, 1, size, ...)`` uint8 and ``obs``
+    columns ``label``, ``area`` (pixels or voxels), ``centroid_row``, ``centroid_col``,
+    ``bbox_min_row/col`` and ``bbox_max_row/col`` (exclusive), plus ``centroid_z``,
+    ``bbox_min_z`` and ``bbox_max_z`` in 3-D, in label order.
     """
     import anndata
     import pandas as pd
     from scipy import ndimage
 
-    pixels, image_name = _image(image)
     ids, labels_name = _labels(labels)
+    spatial = ids.ndim
+    pixels, image_name = _image(image, spatial)
     if pixels.shape[1:] != ids.shape:
         raise InputError(
-            f"{image_name} is {pixels.shape[1]} x {pixels.shape[2]} pixels but {labels_name} is "
-            f"{ids.shape[0]} x {ids.shape[1]}: the label image must match the field"
+            f"{image_name} is {' x '.join(map(str, pixels.shape[1:]))} pixels but {labels_name} "
+            f"is {' x '.join(map(str, ids.shape))}: the label image must match the field"
         )
     present = np.unique(ids)
     present = present[present > 0]
@@ -126,17 +136,14 @@ def read_labelled_cells(
         raise InputError(f"{labels_name}: no cells (every pixel is 0, the background)")
     boxes = ndimage.find_objects(ids)
     boxes = [boxes[i - 1] for i in present]
-    heights = np.array([b[0].stop - b[0].start for b in boxes])
-    widths = np.array([b[1].stop - b[1].start for b in boxes])
+    extents = np.array([[axis.stop - axis.start for axis in box] for box in boxes])
     if size is None:
-        size = int(max(heights.max(), widths.max()))
+        size = int(extents.max())
     elif isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InputError(f"size: expected a positive number of pixels, found {size!r}")
     area = ndimage.sum_labels(np.ones_like(ids), ids, present)
     cells = crop_cells(pixels, ids, size, ids=present, fill=fill)
-    centroid_row, centroid_col = cells.centroids.T
-    crops, masks = cells.images, cells.masks
-    cut = int(((heights > size) | (widths > size)).sum())
+    cut = int((extents > size).any(axis=1).sum())
     if cut:
         logger.warning(
             "%d of %d cells are larger than the %d-pixel crop and are cut at its edge",
@@ -144,20 +151,19 @@ def read_labelled_cells(
             len(present),
             size,
         )
-    obs = pd.DataFrame(
-        {
-            "label": present,
-            "centroid_row": centroid_row,
-            "centroid_col": centroid_col,
-            "area": area.astype(np.int64),
-            "bbox_min_row": [b[0].start for b in boxes],
-            "bbox_min_col": [b[1].start for b in boxes],
-            "bbox_max_row": [b[0].stop for b in boxes],
-            "bbox_max_col": [b[1].stop for b in boxes],
-        },
-        index=[f"cell{i}" for i in present],
+    axes = ["row", "col"] if spatial == 2 else ["z", "row", "col"]
+    columns: dict[str, Any] = {"label": present, "area": area.astype(np.int64)}
+    for i, axis in enumerate(axes):
+        columns[f"centroid_{axis}"] = cells.centroids[:, i]
+    for i, axis in enumerate(axes):
+        columns[f"bbox_min_{axis}"] = [box[i].start for box in boxes]
+    for i, axis in enumerate(axes):
+        columns[f"bbox_max_{axis}"] = [box[i].stop for box in boxes]
+    obs = pd.DataFrame(columns, index=[f"cell{i}" for i in present])
+    key = "image" if spatial == 2 else "volume"
+    adata = anndata.AnnData(
+        obs=obs, obsm={key: cells.images.astype(np.float32), "mask": cells.masks}
     )
-    adata = anndata.AnnData(obs=obs, obsm={"image": crops.astype(np.float32), "mask": masks})
     adata.uns["labelled_cells"] = {
         "image": image_name,
         "labels": labels_name,
