@@ -2,6 +2,8 @@
 (T, C, [D,] H, W), pixel sizes and channel names kept, lazy reading, atomic writers that
 round-trip, and one clear error per bad file."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -160,3 +162,17 @@ def test_a_multi_file_ome_tiff_does_not_make_morphospace_read_other_files(tmp_pa
     )
     with pytest.raises(InputError, match=r"multi-file OME-TIFF.*secret.ome.tif"):
         read_image(tmp_path / "evil2.ome.tif")
+
+
+@pytest.mark.parametrize("name", ["labels.ome.tif", "labels.ome.zarr"])
+def test_written_images_get_the_permissions_of_a_new_file(tmp_path, name):
+    """Written through a private temporary (mkstemp is 0600), the file must still be
+    readable by whoever the user's umask lets read new files."""
+    import stat
+
+    pytest.importorskip("zarr")
+    path = write_image(tmp_path / name, np.zeros((4, 4), np.uint8), axes="YX")
+    mask = os.umask(0)
+    os.umask(mask)
+    expected = (0o777 if path.is_dir() else 0o666) & ~mask
+    assert stat.S_IMODE(path.stat().st_mode) == expected

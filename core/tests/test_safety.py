@@ -612,3 +612,18 @@ def test_a_checkpoint_naming_an_undeclared_class_is_still_refused(tmp_path):
     _rewrite_config(tmp_path / "enc", component=None, target="os:system")
     with pytest.raises(CheckpointError, match="os:system, which no installed plugin declares"):
         load_component(tmp_path / "enc")
+
+
+def test_atomic_files_and_new_directories_leave_nothing_when_the_write_fails(tmp_path):
+    from morphospace.core.atomic import atomic_file, atomic_new_directory
+
+    with pytest.raises(RuntimeError), atomic_file(tmp_path / "a.bin") as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic_new_directory(tmp_path / "b.zarr") as tmp:
+        (tmp / "0").write_bytes(b"half")
+        raise RuntimeError("disk full")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(OutputExistsError), atomic_new_directory(tmp_path / "taken"):
+        pass

@@ -193,16 +193,40 @@ def atomic_directory(destination: str | os.PathLike, overwrite: bool = False) ->
         raise
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic replace."""
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to write; it replaces ``path`` (with the
+    permissions a new file gets) if the block succeeds and is removed if it fails."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_new_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a staging directory that becomes ``path`` if the block succeeds; ``path`` must
+    not exist (an :class:`OutputExistsError` if it does, or appears meanwhile)."""
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        raise OutputExistsError(f"{path} exists; morphospace does not overwrite it", path)
+    tmp = _staging(path, ".partial")
+    try:
+        yield tmp
+        _move_into_place(tmp, path, overwrite=False)
+    except BaseException:
+        _remove_tree(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic replace."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

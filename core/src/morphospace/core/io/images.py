@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from morphospace.core.atomic import atomic_file, atomic_new_directory
 from morphospace.core.dependencies import require
 from morphospace.core.errors import InputError
 
@@ -27,11 +28,12 @@ def _tiff(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[str]
     tifffile = require("tifffile", install="morphospace-core[io]", needed_for="reading TIFF")
     try:
         with tifffile.TiffFile(path) as tif:
-            if tif.is_ome and tif.ome_metadata:
-                _refuse_other_files(tif.ome_metadata, path)
+            ome = _ome_xml(tif.ome_metadata, path) if tif.is_ome and tif.ome_metadata else None
+            if ome is not None:
+                _refuse_other_files(ome, path)  # before tifffile resolves the series
             series = tif.series[0]
             axes = series.axes
-            sizes, names = _tiff_metadata(tif)
+            sizes, names = _ome_metadata(ome) if ome is not None else _imagej_metadata(tif)
             if lazy:
                 dask_array = require(
                     "dask.array", install="morphospace-core[io]", needed_for="lazy reading"
@@ -46,13 +48,16 @@ def _tiff(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[str]
     return pixels, axes, sizes, names
 
 
-def _refuse_other_files(ome_xml: str, path: Path) -> None:
-    """A multi-file OME-TIFF names other files its pixels live in; they are not followed
-    (a file handed to morphospace must not make it read others)."""
+def _ome_xml(text: str, path: Path) -> ElementTree.Element:
     try:
-        root = ElementTree.fromstring(ome_xml)
+        return ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
         raise InputError(f"{path}: unreadable OME metadata: {exc}") from None
+
+
+def _refuse_other_files(root: ElementTree.Element, path: Path) -> None:
+    """A multi-file OME-TIFF names other files its pixels live in; they are not followed
+    (a file handed to morphospace must not make it read others)."""
     others = sorted(
         {
             e.get("FileName")
@@ -67,33 +72,35 @@ def _refuse_other_files(ome_xml: str, path: Path) -> None:
         )
 
 
-def _tiff_metadata(tif: Any) -> tuple[dict[str, float], list[str] | None]:
-    """Pixel sizes (µm or the file's unit) and channel names from OME or ImageJ metadata."""
+def _ome_metadata(root: ElementTree.Element) -> tuple[dict[str, float], list[str] | None]:
+    """Pixel sizes (the file's unit, µm by default) and channel names from OME-XML."""
+    pixels = next((e for e in root.iter() if e.tag.endswith("Pixels")), None)
+    if pixels is None:
+        return {}, None
+    sizes = {
+        axis: float(pixels.get(f"PhysicalSize{axis}"))
+        for axis in "XYZ"
+        if pixels.get(f"PhysicalSize{axis}") is not None
+    }
+    channels = [e for e in pixels if e.tag.endswith("Channel")]
+    names = [c.get("Name") or f"channel{i}" for i, c in enumerate(channels)]
+    return sizes, names or None
+
+
+def _imagej_metadata(tif: Any) -> tuple[dict[str, float], None]:
+    """Pixel sizes from ImageJ's ``spacing`` (Z) and the resolution tags (X, Y)."""
     sizes: dict[str, float] = {}
-    names = None
-    if tif.is_ome and tif.ome_metadata:
-        root = ElementTree.fromstring(tif.ome_metadata)
-        pixels = next((e for e in root.iter() if e.tag.endswith("Pixels")), None)
-        if pixels is not None:
-            for axis in "XYZ":
-                value = pixels.get(f"PhysicalSize{axis}")
-                if value is not None:
-                    sizes[axis] = float(value)
-            names = [
-                c.get("Name") or f"channel{i}"
-                for i, c in enumerate(e for e in pixels if e.tag.endswith("Channel"))
-            ] or None
-    elif tif.is_imagej and tif.imagej_metadata is not None:
-        metadata = tif.imagej_metadata
-        if "spacing" in metadata:
-            sizes["Z"] = float(metadata["spacing"])
-        tags = tif.pages[0].tags
-        for axis, tag in (("X", "XResolution"), ("Y", "YResolution")):
-            if tag in tags:
-                numerator, denominator = tags[tag].value
-                if numerator:
-                    sizes[axis] = denominator / numerator
-    return sizes, names
+    if not (tif.is_imagej and tif.imagej_metadata is not None):
+        return sizes, None
+    if "spacing" in tif.imagej_metadata:
+        sizes["Z"] = float(tif.imagej_metadata["spacing"])
+    tags = tif.pages[0].tags
+    for axis, tag in (("X", "XResolution"), ("Y", "YResolution")):
+        if tag in tags:
+            numerator, denominator = tags[tag].value
+            if numerator:
+                sizes[axis] = denominator / numerator
+    return sizes, None
 
 
 def _ome_zarr(path: Path, lazy: bool) -> tuple[Any, str, dict[str, float], list[str] | None]:
@@ -225,10 +232,6 @@ def write_image(
     ``pixel_size`` maps ``"z"``/``"y"``/``"x"`` to micrometres; label maps and images
     keep their dtype. :func:`read_image` reads both back with their metadata.
     """
-    import os
-    import shutil
-    import tempfile
-
     destination = Path(path)
     pixels = np.asarray(pixels)
     axes = axes.upper()
@@ -248,20 +251,13 @@ def write_image(
         metadata.update({f"PhysicalSize{a}": v for a, v in sizes.items()})
         if names is not None:
             metadata["Channel"] = {"Name": names}
-        fd, tmp = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-        os.close(fd)
-        try:
+        with atomic_file(destination) as tmp:
             tifffile.imwrite(tmp, pixels, ome=True, metadata=metadata)
-            os.replace(tmp, destination)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return destination
     if suffix != ".zarr":
         raise InputError(f"{destination}: expected a .tif/.tiff file or a .zarr folder")
     zarr = require("zarr", install="morphospace-core[io]", needed_for="writing OME-Zarr")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
-    try:
+    with atomic_new_directory(destination) as tmp:
         group = zarr.open_group(str(tmp), mode="w", zarr_format=2)
         chunks = tuple(
             min(n, 1 if a in "TC" else 256) for a, n in zip(axes, pixels.shape, strict=True)
@@ -289,8 +285,4 @@ def write_image(
         ]
         if names is not None:
             group.attrs["omero"] = {"channels": [{"label": n} for n in names]}
-        os.replace(tmp, destination)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return destination

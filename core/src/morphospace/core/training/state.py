@@ -12,7 +12,6 @@ it: a run whose config differs is refused rather than silently resumed.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from morphospace.core.atomic import atomic_write_text
+from morphospace.core.atomic import atomic_file, atomic_write_text
 from morphospace.core.errors import CheckpointError, problem_list
 
 MODEL_FILE = "model.safetensors"
@@ -99,10 +98,8 @@ def save_arrays(
     """Write named arrays or tensors (e.g. a ``state_dict()``) to safetensors, atomically."""
     from safetensors.numpy import save_file
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial")
-    save_file({k: _as_numpy(v) for k, v in arrays.items()}, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        save_file({k: _as_numpy(v) for k, v in arrays.items()}, str(tmp), metadata=metadata)
 
 
 def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
