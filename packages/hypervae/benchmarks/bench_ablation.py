@@ -31,8 +31,9 @@ import numpy as np
 import torch
 from scipy import stats
 
+from morphospace.hypervae.baselines import window_kmeans
 from morphospace.hypervae.dice import Dice
-from morphospace.hypervae.segmentation import HierarchicalSegmenter, segment_volume
+from morphospace.hypervae.segmentation import HierarchicalSegmenter
 from morphospace.hypervae.toy_hierarchy import toy_hierarchy
 
 #: The rows of the paper's ablation table: what each configuration switches off.
@@ -59,28 +60,6 @@ PAPER_SETTINGS = {
 TANGENT = "hyperbolic + gyroplane + triplet, tangent-space k-means"
 BASELINE = "no learning: window mean + std, k-means"
 LEVELS = ("dice_level1", "dice_level2", "dice_level3")
-
-
-def window_statistics(batch: torch.Tensor) -> torch.Tensor:
-    """A learning-free reference embedding: each window's mean and standard deviation."""
-    flat = batch.flatten(1)
-    return torch.stack([flat.mean(1), flat.std(1)], dim=1)
-
-
-def baseline_maps(volumes: np.ndarray, n_clusters: tuple[int, ...], stride: int) -> np.ndarray:
-    return np.stack(
-        [
-            segment_volume(
-                window_statistics,
-                v,
-                patch_size=8,
-                stride=stride,
-                n_clusters=n_clusters,
-                curvature=None,
-            )
-            for v in volumes
-        ]
-    )
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -150,7 +129,7 @@ def main() -> None:
         for name in args.configs:
             start = time.perf_counter()
             if name == BASELINE:
-                maps = baseline_maps(data.obsm["volume"][test], n_clusters, args.stride)
+                maps = window_kmeans(data.obsm["volume"][test], n_clusters, stride=args.stride)
             elif name == TANGENT:  # the full model's network, other clustering: no retraining
                 base = "hyperbolic + gyroplane + triplet"
                 model = HierarchicalSegmenter(

@@ -21,13 +21,9 @@ import torch
 from skimage.filters import threshold_otsu
 
 from morphospace.core import registry
+from morphospace.hypervae.baselines import window_kmeans
 from morphospace.hypervae.dice import Dice, matched_labels
-from morphospace.hypervae.segmentation import HierarchicalSegmenter, segment_volume
-
-
-def window_statistics(batch: torch.Tensor) -> torch.Tensor:
-    flat = batch.flatten(1)
-    return torch.stack([flat.mean(1), flat.std(1)], dim=1)
+from morphospace.hypervae.segmentation import HierarchicalSegmenter
 
 
 def scores(truth: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -60,9 +56,7 @@ def main() -> None:
     )
     for patch in args.patch_sizes:
         start = time.perf_counter()
-        windows = segment_volume(
-            window_statistics, volume, patch_size=patch, stride=2, n_clusters=(2,), curvature=None
-        )[0]
+        windows = window_kmeans(volume[None], (2,), patch_size=patch)[0, 0]
         rows.append(
             (
                 f"window mean + std, k-means (patch {patch}, no learning)",
