@@ -197,3 +197,15 @@ def test_translated_images_are_exported_as_image_files_beside_the_result(tmp_pat
     back = read_image(folder / f"00003{suffix}")
     np.testing.assert_allclose(back.obsm["image"][0], result.adata.obsm["as_treated"][3])
     assert (tmp_path / "out" / "images" / "as_control").is_dir()
+
+
+def test_exporting_what_is_not_an_image_per_observation_is_a_clear_error(tmp_path):
+    import anndata
+    import pandas as pd
+
+    from morphospace.core.errors import PipelineError
+    from morphospace.core.pipeline.exports import export_images
+
+    table = anndata.AnnData(obs=pd.DataFrame(index=["a", "b"]), obsm={"emb": np.zeros((2, 3))})
+    with pytest.raises(PipelineError, match=r"obsm\['emb'\] of shape \(2, 3\) is not one image"):
+        export_images(tmp_path, "emb", table, "ome-tiff")

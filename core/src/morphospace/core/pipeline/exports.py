@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from morphospace.core.errors import PipelineError
 from morphospace.core.io.images import write_image
 
 SUFFIX = {"ome-tiff": ".ome.tif", "ome-zarr": ".ome.zarr"}
@@ -29,7 +30,10 @@ def export_images(folder: Path, key: str, adata: Any, fmt: str) -> Path:
     stack = np.asarray(adata.obsm[key])
     axes = AXES.get(stack.ndim - 1)
     if axes is None:
-        raise ValueError(f"obsm[{key!r}] of shape {stack.shape} is not a stack of images")
+        raise PipelineError(
+            f"export: obsm[{key!r}] of shape {stack.shape} is not one image per observation "
+            "((N, H, W), (N, C, H, W) or (N, C, D, H, W)); remove 'export' from its step"
+        )
     pixel_size = dict(adata.uns.get("image", {}).get("pixel_size", {}))
     pixel_size = {a: v for a, v in pixel_size.items() if a.upper() in axes}
     rows = []
