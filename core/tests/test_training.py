@@ -364,3 +364,56 @@ def test_progress_setting_0_silences_and_1_forces_the_bar(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
     monkeypatch.setenv(loop.PROGRESS_ENV, "1")
     assert loop.progress_mode() == "bar"
+
+
+def test_a_listener_hears_every_step_of_every_progress_loop_in_its_context():
+    from morphospace.core.training import listen_to_progress, progress
+
+    heard = []
+    with listen_to_progress(lambda desc, done, total: heard.append((desc, done, total))):
+        train_loop(lambda step: {"loss": 1.0}, 3, start_step=1, desc="vae")
+        list(progress(["a", "b"], desc="volumes"))
+    list(progress(["c"], desc="unheard"))  # outside the context: no listener
+    assert heard == [
+        ("vae", 1, 3),
+        ("vae", 2, 3),
+        ("vae", 3, 3),
+        ("volumes", 0, 2),
+        ("volumes", 1, 2),
+        ("volumes", 2, 2),
+    ]
+
+
+def test_a_listener_that_raises_stops_the_run_between_two_steps():
+    from morphospace.core.training import listen_to_progress
+
+    class Cancelled(Exception):
+        pass
+
+    steps = []
+
+    def cancel_after_two(desc, done, total):
+        if done == 2:
+            raise Cancelled
+
+    with pytest.raises(Cancelled), listen_to_progress(cancel_after_two):
+        train_loop(lambda step: steps.append(step) or {"loss": 1.0}, 10)
+    assert steps == [0, 1]
+
+
+def test_each_thread_has_its_own_listener():
+    import threading
+
+    from morphospace.core.training import listen_to_progress, progress
+
+    heard = {"main": [], "worker": []}
+
+    def work():
+        with listen_to_progress(lambda *event: heard["worker"].append(event)):
+            list(progress(range(2), desc="worker"))
+
+    with listen_to_progress(lambda *event: heard["main"].append(event)):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    assert [e[0] for e in heard["worker"]] == ["worker"] * 3 and heard["main"] == []

@@ -212,7 +212,7 @@ def _class_for(record: dict[str, Any], directory: Path, expected: type | None) -
         )
     if expected is not None and not issubclass(cls, expected):
         raise CheckpointError(
-            f"checkpoint {directory} holds {held}, a {kind}, not a {expected.__name__}"
+            f"checkpoint {directory} holds {held} ({kind}), not {expected.__name__}"
         )
     return cls
 

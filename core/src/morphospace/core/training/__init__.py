@@ -18,6 +18,7 @@ from typing import Any
 _LAZY = {
     "TrainingConfig": "config",
     "learning_rate_factor": "config",
+    "listen_to_progress": "loop",
     "progress": "loop",
     "train_loop": "loop",
     "MODEL_FILE": "state",

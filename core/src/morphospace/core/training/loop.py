@@ -11,6 +11,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,24 @@ import numpy as np
 PROGRESS_ENV = "MORPHOSPACE_PROGRESS"
 #: Seconds between progress lines when stderr is not a terminal.
 LINE_INTERVAL = 60.0
+
+#: ``listener(desc, done, total)`` of the progress loops run in this context, if any.
+ProgressListener = Callable[[str, int, "int | None"], None]
+_listener: ContextVar[ProgressListener | None] = ContextVar("progress_listener", default=None)
+
+
+@contextmanager
+def listen_to_progress(listener: ProgressListener) -> Iterator[None]:
+    """Call ``listener(desc, done, total)`` as every :func:`progress` loop run in this
+    context advances (training steps, volumes segmented, ...): at its start and after
+    each item. A GUI's progress bar listens this way; the listener may raise to stop the
+    run between two items (a cancel button). Context-local, so each thread has its own.
+    """
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
 
 
 def progress_mode() -> str:
@@ -32,14 +52,32 @@ def progress_mode() -> str:
 
 def progress(
     iterable: Iterable, total: int | None = None, desc: str = "", **kwargs: Any
-) -> Iterator:
-    """A tqdm progress bar, silenced by ``MORPHOSPACE_PROGRESS=0`` or a non-terminal stderr."""
+) -> Iterable:
+    """A tqdm progress bar, silenced by ``MORPHOSPACE_PROGRESS=0`` or a non-terminal stderr,
+    and reported to the listener of :func:`listen_to_progress` if there is one."""
     disable = progress_mode() != "bar"
     try:
         from tqdm.auto import tqdm
     except ImportError:  # tqdm is optional: no bar, same iteration
-        return iter(iterable)
-    return iter(tqdm(iterable, total=total, desc=desc, disable=disable, leave=False, **kwargs))
+        items = iterable
+    else:
+        items = tqdm(iterable, total=total, desc=desc, disable=disable, leave=False, **kwargs)
+    listener = _listener.get()
+    if listener is None:
+        return items
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    return _reported(items, listener, desc, kwargs.get("initial", 0), total)
+
+
+def _reported(
+    items: Iterable, listener: ProgressListener, desc: str, done: int, total: int | None
+) -> Iterator:
+    listener(desc, done, total)
+    for item in items:
+        yield item
+        done += 1
+        listener(desc, done, total)
 
 
 class ProgressLines:
