@@ -86,7 +86,7 @@ def test_a_run_adds_labels_layers_in_the_layers_scale(widget, qtbot):
     assert "1 label layer(s) added" in widget.status.value
 
 
-def test_cancel_stops_before_segmenting(widget, qtbot):
+def test_cancel_stops_the_training_at_its_next_step(widget, qtbot):
     assert widget.run() is not None
     widget.cancel()
     _wait_until_idle(widget, qtbot)

@@ -1,10 +1,11 @@
-"""Run an installed segmenter on an image layer and get its label maps as Labels layers.
+"""Run any installed component on napari layers: segmenters, encoders, clusterers,
+registrars and translators (what each reads and adds: :mod:`morphospace.napari.tasks`).
 
 The component list comes from the registry without importing any implementation; the
-parameter form from the component's Config. The run happens in a worker thread (the
-viewer stays responsive), with a busy bar and a cancel button that stops the run at its
-next stage (after fitting, before segmenting). Errors appear as napari notifications,
-not tracebacks. "Save as pipeline" writes the YAML of what ran.
+parameter form from the component's Config. A run happens in a worker thread (the viewer
+stays responsive) with a progress bar fed by the core's progress loops (training steps,
+volumes segmented) and a cancel button that stops it at the next step. Errors appear as
+napari notifications, not tracebacks. "Save as pipeline" writes the YAML of what ran.
 """
 
 from __future__ import annotations
@@ -19,33 +20,43 @@ from magicgui import widgets
 from morphospace.core import registry
 from morphospace.core.atomic import atomic_write_text
 from morphospace.napari.form import build_form, read_form
+from morphospace.napari.tasks import TASKS, Context, Prepared
 
-#: What this widget runs today, and the layer each kind reads.
-KINDS = {"segmenter": "image"}
+#: Milliseconds between two looks at the worker's progress.
+PROGRESS_POLL_MS = 100
+#: The Labels layer that shows the cells selected in the scatter plot.
+SELECTION_LAYER = "selected cells"
 
 
-def _as_batch(data: Any) -> tuple[np.ndarray, str]:
-    """A layer's array as one observation ``(1, 1, [D,] H, W)`` and its AnnData key."""
-    array = np.asarray(data, dtype=np.float32)
-    if array.ndim not in (2, 3):
-        raise ValueError(
-            f"the layer is {array.ndim}-D (shape {array.shape}); pick a 2-D image or a 3-D "
-            "volume of one channel"
-        )
-    return array[None, None], ("image" if array.ndim == 2 else "volume")
+class RunCancelled(Exception):
+    """Raised inside the run by the progress listener once Cancel was pressed."""
 
 
 class ComponentWidget(widgets.Container):
-    """Pick a component, set its parameters, run it on the selected layer."""
+    """Pick a kind and a component, set its parameters and layers, run it."""
 
     def __init__(self, napari_viewer: Any):
+        from qtpy.QtCore import QTimer
+
         super().__init__(labels=True)
         self.viewer = napari_viewer
         self.worker: Any = None
-        self.last_run: dict[str, Any] | None = None
-        self.kind = widgets.ComboBox(label="kind", choices=list(KINDS))
+        self.state: dict[str, Any] = {}
+        self.prepared: Prepared | None = None
+        self._last_run: dict[str, Any] | None = None
+        self._progress: tuple[str, int, int | None] | None = None
+        self._cancel_requested = False
+        self.kind = widgets.ComboBox(label="kind", choices=list(TASKS))
         self.component = widgets.ComboBox(label="component", choices=self._component_names)
-        self.layer = widgets.ComboBox(label="image layer", choices=self._image_layers)
+        self.layer_inputs = widgets.Container(labels=True)
+        self.task_options = widgets.Container(labels=True)
+        self.fitted = widgets.FileEdit(
+            label="fitted component",
+            mode="d",
+            nullable=True,
+            tooltip="a folder saved by morphospace (a pipeline's components/<key>): apply it "
+            "instead of fitting on these layers; its saved parameters are used",
+        )
         self.form = widgets.Container(labels=True)
         self.run_button = widgets.PushButton(text="Run")
         self.cancel_button = widgets.PushButton(text="Cancel", enabled=False)
@@ -56,7 +67,9 @@ class ComponentWidget(widgets.Container):
             [
                 self.kind,
                 self.component,
-                self.layer,
+                self.layer_inputs,
+                self.task_options,
+                self.fitted,
                 self.form,
                 self.run_button,
                 self.cancel_button,
@@ -65,24 +78,63 @@ class ComponentWidget(widgets.Container):
                 self.save_button,
             ]
         )
+        self.scatter = self._make_scatter()
+        self.kind.changed.connect(self._kind_changed)
         self.component.changed.connect(self._rebuild_form)
         self.run_button.changed.connect(self.run)
         self.cancel_button.changed.connect(self.cancel)
         self.save_button.changed.connect(self._ask_and_save)
-        self.viewer.layers.events.inserted.connect(lambda _: self.layer.reset_choices())
-        self.viewer.layers.events.removed.connect(lambda _: self.layer.reset_choices())
-        self._rebuild_form()
+        self.viewer.layers.events.inserted.connect(self._reset_layer_choices)
+        self.viewer.layers.events.removed.connect(self._reset_layer_choices)
+        self.timer = QTimer()
+        self.timer.setInterval(PROGRESS_POLL_MS)
+        self.timer.timeout.connect(self._show_progress)
+        self._kind_changed()
 
     # ------------------------------------------------------------------ choices
     def _component_names(self, _widget: Any = None) -> list[str]:
         return [info.name for info in registry.list_components(self.kind.value)]
 
-    def _image_layers(self, _widget: Any = None) -> list[Any]:
-        from napari.layers import Image
+    def _layers_of(self, layer_type: str):
+        def choices(_widget: Any = None) -> list[Any]:
+            import napari.layers
 
-        return [layer for layer in self.viewer.layers if isinstance(layer, Image)]
+            cls = getattr(napari.layers, layer_type)
+            return [layer for layer in self.viewer.layers if isinstance(layer, cls)]
+
+        return choices
+
+    def _kind_changed(self, _value: Any = None) -> None:
+        task = TASKS[self.kind.value]
+        self.layer_inputs.clear()
+        for spec in task.inputs:
+            self.layer_inputs.append(
+                widgets.ComboBox(
+                    name=spec.role,
+                    label=f"{spec.role} ({spec.layer_type.lower()})",
+                    choices=self._layers_of(spec.layer_type),
+                    nullable=spec.optional,
+                    tooltip=spec.tooltip,
+                )
+            )
+        if any(spec.optional for spec in task.inputs):
+            for spec, combo in zip(task.inputs, self.layer_inputs, strict=True):
+                if spec.optional:
+                    combo.value = None  # an optional layer is chosen, never assumed
+        self.task_options.clear()
+        self.task_options.extend(task.options())
+        self.component.reset_choices()
+        self._rebuild_form()
+
+    def _reset_layer_choices(self, _event: Any = None) -> None:
+        for combo in self.layer_inputs:
+            value = combo.value
+            combo.reset_choices()
+            if value is None and combo._nullable:
+                combo.value = None
 
     def _rebuild_form(self, _value: Any = None) -> None:
+        self.fitted.value = None  # a fitted folder belongs to the component it was chosen for
         self.form.clear()
         if self.component.value:
             config = registry.config_class(self.component.value, self.kind.value)
@@ -90,63 +142,108 @@ class ComponentWidget(widgets.Container):
 
     # ------------------------------------------------------------------ running
     def run(self, _value: Any = None) -> Any:
-        """Start the selected component on the selected layer; returns the worker."""
+        """Start the chosen component on the chosen layers; returns the worker (or None
+        after showing why it could not start)."""
         from morphospace.core.errors import MorphospaceError
         from napari.qt.threading import thread_worker
 
-        layer, name = self.layer.value, self.component.value
-        if layer is None or name is None:
-            self._error("choose a component and an image layer first")
+        kind, name = self.kind.value, self.component.value
+        task = TASKS[kind]
+        layers = {combo.name: combo.value for combo in self.layer_inputs}
+        missing = [spec.role for spec in task.inputs if not spec.optional and not layers[spec.role]]
+        if name is None or missing:
+            what = ", ".join(missing) or "component"
+            self._error(f"choose a component and the {what} layer(s) first")
             return None
         params = read_form(self.form)
+        options = {widget.name: widget.value for widget in self.task_options}
         try:
-            batch, key = _as_batch(layer.data)
-            component = registry.create(self.kind.value, name, **params)
+            component, fitted = self._component(kind, name, params)
+            if fitted:  # what runs is the saved config, and a saved pipeline refits it
+                params = component.config.model_dump(mode="json", exclude_defaults=True)
+            context = Context(self.viewer, options, component, fitted, self.state)
+            prepared = task.prepare(layers, context, params)
         except (MorphospaceError, ValueError) as exc:
             self._error(str(exc))
             return None
 
-        @thread_worker
+        @thread_worker(ignore_errors=True)  # errors go to _failed, not back into Qt's loop
         def work():
-            yield "fitting"
-            component.fit(batch)
-            yield "segmenting"
-            return component.segment(batch)
+            from morphospace.core.training import listen_to_progress
+
+            with listen_to_progress(self._listen):
+                return prepared.work()
 
         worker = work()
-        worker.yielded.connect(lambda stage: self.status.set_value(f"{name}: {stage}"))
-        worker.returned.connect(lambda result: self._show(result, layer, name))
-        worker.errored.connect(lambda exc: self._error(str(exc)))
-        worker.aborted.connect(lambda: self.status.set_value(f"{name}: cancelled"))
+        worker.returned.connect(lambda result: self._show(prepared, result))
+        worker.errored.connect(self._failed)
         worker.finished.connect(self._idle)
-        self.last_run = {"component": name, "params": params, "layer": layer, "key": key}
-        self._busy()
+        self.prepared = None
+        self._last_run = {"component": name, "params": params, "prepared": prepared}
+        self._busy(name)
         self.worker = worker
         worker.start()
         return worker
 
+    def _component(self, kind: str, name: str, params: dict) -> tuple[Any, bool]:
+        folder = self.fitted.value
+        if folder is None or str(folder) in ("", "."):
+            return registry.create(kind, name, **params), False
+        return registry.get_class(name, kind).load(Path(folder)), True
+
     def cancel(self, _value: Any = None) -> None:
-        """Stop the run at its next stage boundary (a stage itself is not interrupted)."""
+        """Stop the run at its next training step or item (one step is not interrupted)."""
         if self.worker is not None:
-            self.worker.quit()
-            self.status.value = "cancelling after the current stage"
+            self._cancel_requested = True
+            self.status.value = "cancelling at the next step"
 
-    def _show(self, result: Any, layer: Any, name: str) -> None:
-        maps = result.label_maps[0]  # (levels, [D,] H, W)
-        for level, labels in enumerate(maps, 1):
-            self.viewer.add_labels(
-                np.asarray(labels), name=f"{name} level {level}", scale=layer.scale
-            )
-        self.status.value = f"{name}: {len(maps)} label layer(s) added"
-        self.save_button.enabled = True
+    def _listen(self, desc: str, done: int, total: int | None) -> None:
+        """The run's progress, heard in the worker thread; read by the timer."""
+        if self._cancel_requested:
+            raise RunCancelled
+        self._progress = (desc, done, total)
 
-    def _busy(self) -> None:
+    def _show_progress(self) -> None:
+        if self._progress is None or self._cancel_requested:
+            return
+        desc, done, total = self._progress
+        if total:
+            self.progress.max, self.progress.value = total, min(done, total)
+            self.status.value = f"{desc}: {done}/{total}"
+        else:
+            self.progress.max = 0  # busy bar: a loop of unknown length
+            self.status.value = f"{desc}: {done}"
+
+    def _show(self, prepared: Prepared, result: Any) -> None:
+        self.status.value = prepared.show(result)
+        self.prepared = prepared
+        self.save_button.enabled = prepared.pipeline is not None
+        if not self.save_button.enabled:
+            self.save_button.tooltip = f"not a pipeline: {prepared.why_no_pipeline}"
+        embedding = self.state.get("embedding")
+        if embedding is not None:
+            self.scatter.show_embedding(embedding)
+            self.scatter.setVisible(True)
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, RunCancelled):
+            self.status.value = f"{self._last_run['component']}: cancelled"
+        else:
+            self._error(str(exc))
+
+    def _busy(self, name: str) -> None:
+        self._cancel_requested = False
+        self._progress = None
         self.run_button.enabled = False
         self.cancel_button.enabled = True
-        self.progress.max = 0  # napari's busy bar: the stages report, not percentages
+        self.save_button.enabled = False
+        self.progress.max, self.progress.value = 0, 0
         self.progress.visible = True
+        self.status.value = f"{name}: starting"
+        self.timer.start()
 
     def _idle(self) -> None:
+        self.timer.stop()
         self.run_button.enabled = True
         self.cancel_button.enabled = False
         self.progress.visible = False
@@ -159,26 +256,37 @@ class ComponentWidget(widgets.Container):
         self.status.value = message
         show_error(message)
 
+    # ------------------------------------------------------------------ scatter
+    def _make_scatter(self):
+        from morphospace.napari.scatter import EmbeddingScatter
+
+        scatter = EmbeddingScatter(on_select=self.show_selected_cells)
+        scatter.setVisible(False)
+        self.native.layout().addWidget(scatter)
+        return scatter
+
+    def show_selected_cells(self, cell_ids: np.ndarray) -> None:
+        """Show only ``cell_ids`` of the embedded labels layer, in ``selected cells``."""
+        embedding = self.state["embedding"]
+        labels = np.asarray(embedding.layer.data)
+        selected = np.where(np.isin(labels, cell_ids), labels, 0)
+        if SELECTION_LAYER in self.viewer.layers:
+            self.viewer.layers[SELECTION_LAYER].data = selected
+        else:
+            self.viewer.add_labels(selected, name=SELECTION_LAYER, scale=embedding.layer.scale)
+        self.status.value = f"{len(cell_ids)} cell(s) selected"
+
     # ------------------------------------------------------------------ save as pipeline
     def pipeline(self) -> dict[str, Any]:
-        """The pipeline of the last run: its image read from the layer's file, the step."""
-        if self.last_run is None:
+        """The pipeline of the last run: its dataset read from the layers' files, its steps."""
+        if self.prepared is None or self._last_run is None:
             raise ValueError("nothing has run yet")
-        run = self.last_run
-        source = getattr(run["layer"].source, "path", None)
+        if self.prepared.pipeline is None:
+            raise ValueError(f"this run is not a pipeline: {self.prepared.why_no_pipeline}")
         return {
-            "name": f"napari-{run['component']}",
+            "name": f"napari-{self._last_run['component']}",
             "description": "written by morphospace-napari's Run a component widget",
-            "dataset": {"reader": "image", "path": Path(source).name if source else "IMAGE.tif"},
-            "steps": [
-                {
-                    "component": run["component"],
-                    "params": run["params"],
-                    "use_rep": run["key"],
-                    "key_added": "segmentation",
-                    "export": "ome-tiff",
-                }
-            ],
+            **self.prepared.pipeline,
         }
 
     def save_pipeline(self, path: str | Path) -> Path:
