@@ -23,6 +23,7 @@ from skimage.filters import threshold_otsu
 from morphospace.core import registry
 from morphospace.hypervae.baselines import window_kmeans
 from morphospace.hypervae.dice import Dice, matched_labels
+from morphospace.hypervae.object_size import auto_patch_size, estimate_object_thickness
 from morphospace.hypervae.segmentation import HierarchicalSegmenter
 
 
@@ -40,7 +41,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--patch-sizes", type=int, nargs="+", default=[8])
+    parser.add_argument(
+        "--patch-sizes",
+        type=lambda v: v if v == "auto" else int(v),
+        nargs="+",
+        default=["auto"],
+        help="window edges, or 'auto' (the segmenter's default, from the object thickness)",
+    )
     parser.add_argument("--downsample", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -54,12 +61,17 @@ def main() -> None:
     rows.append(
         ("Otsu threshold (no learning)", [scores(truth, otsu)], time.perf_counter() - start)
     )
+    auto = auto_patch_size(volume[None])
+    print(
+        f"auto patch size: {auto} (object thickness {estimate_object_thickness(volume[None]):.1f})"
+    )
     for patch in args.patch_sizes:
         start = time.perf_counter()
-        windows = window_kmeans(volume[None], (2,), patch_size=patch)[0, 0]
+        size = auto if patch == "auto" else patch
+        windows = window_kmeans(volume[None], (2,), patch_size=size)[0, 0]
         rows.append(
             (
-                f"window mean + std, k-means (patch {patch}, no learning)",
+                f"window mean + std, k-means (patch {size}, no learning)",
                 [scores(truth, windows)],
                 time.perf_counter() - start,
             )
@@ -80,11 +92,13 @@ def main() -> None:
                     training={"n_steps": args.steps},
                 )
                 labels = model.fit(volume[None]).segment(volume[None]).label_maps[0, 0]
+                chosen = model.patch_size_
                 results.append(scores(truth, labels))
                 elapsed.append(time.perf_counter() - start)
                 print(f"{name} patch {patch} seed {seed}: {results[-1]}", flush=True)
+            shown = f"auto = {chosen}" if patch == "auto" else patch
             rows.append(
-                (f"{name} (patch {patch}, {args.steps} steps)", results, float(np.mean(elapsed)))
+                (f"{name} (patch {shown}, {args.steps} steps)", results, float(np.mean(elapsed)))
             )
     print(
         f"\ncells3d nuclei, {volume.shape[1:]} voxels (downsample {args.downsample}), "

@@ -7,7 +7,7 @@ implementations, so ``morphospace info hypervae.poincare_vae`` never loads torch
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -125,6 +125,12 @@ class SegmenterConfig(VAEFields, _SegmenterKindConfig):
 
     input_kinds = ("volumes",)
 
+    patch_size: Annotated[int, Field(ge=4, le=64)] | Literal["auto"] = Field(
+        "auto",
+        description="edge of the cubic windows (voxels); 'auto': 0.2 x the median "
+        "thickness of the bright objects in the training volumes (Otsu), within 4-16, "
+        "because windows blur boundaries by half their edge",
+    )
     stride: int = Field(2, ge=1, description="step between sliding-window centres (voxels)")
     n_clusters: tuple[int, ...] = Field(
         (2, 3, 4), min_length=1, description="clusters per hierarchy level, coarse to fine"

@@ -26,6 +26,7 @@ from morphospace.core.figures import Figure, FigureContext
 from morphospace.core.training import progress
 from morphospace.core.validation import check_array
 from morphospace.hypervae.config import SegmenterConfig
+from morphospace.hypervae.object_size import auto_patch_size
 from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.poincare_kmeans import kmeans, nearest_centroid
 from morphospace.hypervae.vae import PoincareVAE
@@ -167,16 +168,27 @@ class HierarchicalSegmenter(Segmenter):
     """Trains a Poincaré VAE on volumes, then segments each volume at every level.
 
     The fitted VAE is ``vae_`` (saved as the sub-checkpoint ``vae/``); its
-    hyperparameters are this config's VAE fields. ``segment(volumes)`` returns label
-    maps ``(N, levels, D, H, W)`` and a ``regions`` table: the voxels of each label
-    of each level of each volume.
+    hyperparameters are this config's VAE fields, with ``patch_size: auto`` resolved
+    from the training volumes' object thickness (``patch_size_``).
+    ``segment(volumes)`` returns label maps ``(N, levels, D, H, W)`` and a ``regions``
+    table: the voxels of each label of each level of each volume.
     """
 
     Config = SegmenterConfig
 
     def fit(self, x, y=None) -> HierarchicalSegmenter:
-        self.vae_ = PoincareVAE(**self.config.vae_params()).fit(x)
+        params = self.config.vae_params()
+        if params["patch_size"] == "auto":
+            volumes = check_array(x, name="volumes", ndim=5)
+            params["patch_size"] = auto_patch_size(volumes)
+        self.vae_ = PoincareVAE(**params).fit(x)
         return self
+
+    @property
+    def patch_size_(self) -> int:
+        """The window edge the fitted VAE embeds (``patch_size``, or what ``auto`` chose)."""
+        self.check_is_fitted()
+        return self.vae_.config.patch_size
 
     def segment(self, x) -> Segmentation:
         """Label maps ``(N, levels, D, H, W)`` of volumes ``(N, C, D, H, W)``, region sizes."""
@@ -184,10 +196,11 @@ class HierarchicalSegmenter(Segmenter):
         cfg = self.config
         volumes = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
         volumes = self.vae_.scale_intensities(volumes)
-        if min(volumes.shape[2:]) < cfg.patch_size:
+        patch_size = self.patch_size_
+        if min(volumes.shape[2:]) < patch_size:
             raise InputError(
                 f"volumes: spatial shape {volumes.shape[2:]} is smaller than the patch "
-                f"{cfg.patch_size}^3 that {self.name} embeds"
+                f"{patch_size}^3 that {self.name} embeds"
             )
         curvature = cfg.curvature if cfg.latent == "poincare" else None
         embed = self.vae_.embed_patches
@@ -199,7 +212,7 @@ class HierarchicalSegmenter(Segmenter):
                 segment_volume(
                     embed,
                     volume,
-                    patch_size=cfg.patch_size,
+                    patch_size=patch_size,
                     stride=cfg.stride,
                     n_clusters=cfg.n_clusters,
                     curvature=curvature,
