@@ -60,7 +60,7 @@ def test_the_automatic_patch_follows_the_thickness_within_bounds():
     big = balls(40, shape=(96, 96, 96), centres=((48, 48, 48),))
     assert auto_patch_size(big) == MAX_AUTO_PATCH
     # never more than half the smallest axis: the triplet loss needs a 2x parent patch
-    shallow = balls(12, shape=(12, 64, 64), centres=((6, 32, 32),))
+    shallow = balls(20, shape=(12, 64, 64), centres=((6, 32, 32),))
     assert round(PATCH_PER_THICKNESS * estimate_object_thickness(shallow)) > 6
     assert auto_patch_size(shallow) == 6
 

@@ -173,6 +173,10 @@ class FieldAnnotation:
     windows: np.ndarray  # (K, 2) window centres
     warped_masks: np.ndarray  # (K, 1, P, P)
     timings: dict[str, float] = field(default_factory=dict)
+    # what each detection stage passed on, to see where cells are lost
+    embedded_windows: np.ndarray | None = None  # (M, 2) centres of the windows embedded
+    candidate_windows: np.ndarray | None = None  # (C, 2) those scoring as a cell, before NMS
+    candidate_scores: np.ndarray | None = None  # (C,)
 
     def __len__(self) -> int:
         return len(self.centres)
@@ -249,4 +253,7 @@ def annotate_field(
         windows=centres[kept],
         warped_masks=warped,
         timings=timings,
+        embedded_windows=centres,
+        candidate_windows=centres[candidates],
+        candidate_scores=match.score[candidates],
     )
