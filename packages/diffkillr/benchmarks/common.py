@@ -8,8 +8,11 @@ import os
 import numpy as np
 
 
-def setup(description: str) -> argparse.Namespace:
+def setup(description: str, variants: list[str] | None = None) -> argparse.Namespace:
+    """Parse the shared options (and ``--variants``, choices ``variants``, if given)."""
     parser = argparse.ArgumentParser(description=description)
+    if variants:
+        parser.add_argument("--variants", nargs="+", choices=variants, default=variants)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per network")
     parser.add_argument(

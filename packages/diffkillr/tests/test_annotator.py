@@ -39,6 +39,20 @@ def test_segment_returns_one_instance_map_per_field_and_leaves_no_state(annotato
     assert len(annotator.bank_) == 3
 
 
+def test_auto_patch_size_comes_from_the_annotated_cells_and_reaches_both_nets(
+    annotator, fields, tmp_path
+):
+    from morphospace.diffkillr.annotator import patch_size_for
+
+    annotations = fields.obsm["annotated_image"][:1, -1:]
+    assert annotator.config.patch_size == "auto"
+    assert annotator.patch_size_ == patch_size_for(annotations) == annotator.bank_.patch_size
+    assert annotator.invariant_net_.config.patch_size == annotator.patch_size_
+    assert annotator.mapping_net_.config.patch_size == annotator.patch_size_
+    annotator.save(tmp_path / "annotator")
+    assert load(tmp_path / "annotator").patch_size_ == annotator.patch_size_
+
+
 def test_the_cells_table_gives_one_row_per_annotated_cell(annotator, fields):
     from morphospace.core import tl
 

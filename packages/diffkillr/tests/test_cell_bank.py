@@ -79,3 +79,20 @@ def test_crop_pads_outside_the_image_with_the_fill_value():
     window = crop(image, np.array([[0, 0]]), 4, fill=0)
     assert window.shape == (1, 1, 4, 4)
     assert window[0, 0, :2].sum() == 0 and window[0, 0, 2:, 2:].sum() == 4
+
+
+def test_cells_cut_by_the_border_and_fragments_are_left_out_of_the_bank(caplog):
+    image = np.random.default_rng(0).random((1, 64, 64)).astype(np.float32)
+    annotations = np.zeros((64, 64), np.int64)
+    annotations[10:20, 10:20] = 1  # whole, 100 px
+    annotations[30:40, 30:40] = 2  # whole, 100 px
+    annotations[0:8, 40:50] = 3  # cut by the top border
+    annotations[50:52, 10:12] = 4  # a 4-pixel fragment
+    with caplog.at_level("WARNING"):
+        bank = CellBank.from_annotations(image, annotations, patch_size=16, background_per_cell=0)
+    np.testing.assert_array_equal(bank.labels, [1, 2])
+    assert "left out 2 annotated cell(s)" in caplog.text and "ids 3, 4" in caplog.text
+    # when no annotated cell is whole, they are all kept rather than none
+    only_cut = np.where(annotations == 3, 3, 0)
+    bank = CellBank.from_annotations(image, only_cut, patch_size=16, background_per_cell=0)
+    np.testing.assert_array_equal(bank.labels, [3])

@@ -3,9 +3,11 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from morphospace.core import registry
+from morphospace.core.errors import ConfigError
 from morphospace.core.testing import ComponentCase, parametrize_with_checks, training_params
 
 
@@ -69,23 +71,38 @@ def test_annotator_validates_nested_network_params():
         registry.create("segmenter", "diffkillr.annotator", invariant_net={"n_stepz": 3})
 
 
-def test_the_nets_take_the_annotators_patch_size_and_seed_unless_they_set_their_own():
+def test_the_nets_take_the_annotators_patch_size_and_its_seed_unless_they_set_their_own():
     annotator = registry.create(
-        "segmenter", "diffkillr.annotator", patch_size=16, seed=3, mapping_net={"patch_size": 32}
+        "segmenter", "diffkillr.annotator", patch_size=16, seed=3, mapping_net={"seed": 5}
     )
-    invariant, mapping = annotator.config.invariant_net, annotator.config.mapping_net
+    invariant, mapping = annotator.config.net_configs(16)
     assert (invariant.patch_size, invariant.seed) == (16, 3)
-    assert (mapping.patch_size, mapping.seed) == (32, 3)
+    assert (mapping.patch_size, mapping.seed) == (16, 5)
+    with pytest.raises(ConfigError, match="set patch_size on the annotator only"):
+        registry.create("segmenter", "diffkillr.annotator", mapping_net={"patch_size": 32})
+
+
+def test_auto_sizes_the_patches_from_the_annotated_cells():
+    from morphospace.diffkillr.annotator import PATCH_PER_CELL, patch_size_for
+
+    annotations = np.zeros((1, 1, 100, 100), np.int64)
+    annotations[0, 0, 10:30, 10:25] = 1  # a 20-pixel cell
+    annotations[0, 0, 50:72, 50:60] = 2  # a 22-pixel cell
+    expected = 8 * int(np.ceil(PATCH_PER_CELL * 21 / 8))
+    assert patch_size_for(annotations) == expected == 32
+    tiny = np.zeros((1, 1, 20, 20), np.int64)
+    tiny[0, 0, 5:8, 5:8] = 1
+    assert patch_size_for(tiny) == 16  # never below 16
 
 
 def test_the_resolved_pipeline_lists_every_default_of_both_nets():
     from morphospace.core.pipeline.runner import plan, resolve
     from morphospace.core.pipeline.schema import load_pipeline
-    from morphospace.diffkillr.config import DiffeoInvariantNetConfig, DiffeoMappingNetConfig
+    from morphospace.diffkillr.config import InvariantNetFields, MappingNetFields
 
     pipeline = load_pipeline("diffkillr.annotate")
     (step, *_) = resolve(pipeline, plan(pipeline)).steps
-    nets = {"invariant_net": DiffeoInvariantNetConfig, "mapping_net": DiffeoMappingNetConfig}
+    nets = {"invariant_net": InvariantNetFields, "mapping_net": MappingNetFields}
     for name, config in nets.items():
         params = step.params[name]
         assert set(params) == set(config.model_fields)
@@ -93,7 +110,8 @@ def test_the_resolved_pipeline_lists_every_default_of_both_nets():
             config.model_fields["training"].annotation.model_fields
         )
         assert params["training"]["n_steps"] == 150  # the pipeline's
-        assert params["patch_size"] == step.params["patch_size"]  # the annotator's
+        # the nets' patch size is the annotator's ('auto': set at fit), never their own
+        assert step.params["patch_size"] == "auto" and "patch_size" not in params
 
 
 def test_datasets_and_pipelines_are_declared():

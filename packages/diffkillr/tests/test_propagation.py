@@ -36,8 +36,20 @@ def test_sliding_windows_cover_the_field_at_the_stride():
 
 def test_stitch_gives_each_pixel_to_the_first_cell():
     masks = np.ones((2, 1, 4, 4), dtype=np.uint8)
-    labels = P.stitch((10, 10), masks, np.array([[4, 4], [5, 5]]), order=np.array([1, 0]))
-    assert (labels == 2).sum() == 16 and (labels == 1).sum() == 7
+    labels, kept = P.stitch((10, 10), masks, np.array([[4, 4], [5, 5]]), order=np.array([1, 0]))
+    np.testing.assert_array_equal(kept, [1, 0])  # ids follow the order: mask 1 is id 1
+    assert (labels == 1).sum() == 16 and (labels == 2).sum() == 7
+
+
+def test_stitch_drops_a_second_detection_of_a_pasted_cell_but_keeps_a_touching_one():
+    masks = np.ones((3, 1, 6, 6), dtype=np.uint8)
+    # mask 1 overlaps mask 0 on 25 of its 36 pixels: a duplicate; mask 2 touches mask 0
+    centres = np.array([[10, 10], [11, 11], [10, 16]])
+    labels, kept = P.stitch((30, 30), masks, centres, max_overlap=0.5)
+    np.testing.assert_array_equal(kept, [0, 2])
+    assert set(np.unique(labels)) == {0, 1, 2} and (labels == 2).sum() == 36
+    _, all_kept = P.stitch((30, 30), masks, centres)  # by default: every mask with a free pixel
+    np.testing.assert_array_equal(all_kept, [0, 1, 2])
 
 
 def test_points_and_orientations_follow_a_rotation():
@@ -96,3 +108,9 @@ def test_annotate_field_detects_registers_and_stitches():
     assert set(np.unique(result.labels)) == {0, 1, 2}
     assert {tuple(c) for c in result.centres.astype(int)} == {(16, 16), (46, 32)}
     assert set(result.timings) >= {"register", "propagate + stitch"}
+    # each detection stage passes on a subset of the one before: where cells are lost
+    stages = [result.embedded_windows, result.candidate_windows, result.nms_windows]
+    stages.append(result.windows)
+    for before, after in zip(stages, stages[1:], strict=False):
+        assert {tuple(c) for c in after} <= {tuple(c) for c in before}
+    assert len(result.candidate_scores) == len(result.candidate_windows)

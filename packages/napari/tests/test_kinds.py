@@ -180,10 +180,8 @@ def test_an_image_encoder_on_crops_saves_as_an_encoder_then_clusterer_pipeline(
 ANNOTATOR = {
     "patch_size": 16,
     "max_archetypes": 2,
-    "invariant_net.patch_size": 16,
     "invariant_net.training.n_steps": 2,
     "invariant_net.training.batch_size": 4,
-    "mapping_net.patch_size": 16,
     "mapping_net.training.n_steps": 2,
     "mapping_net.training.batch_size": 4,
     "mapping_net.prealign": "none",

@@ -14,10 +14,12 @@ gives the full :class:`FieldAnnotation` of one field (windows, warped masks, tim
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from morphospace.core import Segmentation, Segmenter
 from morphospace.core.errors import InputError
@@ -28,6 +30,9 @@ from morphospace.diffkillr.config import AnnotatorConfig
 from morphospace.diffkillr.propagation import FieldAnnotation, annotate_field
 
 BANK_FILE = "cell_bank.npz"
+#: Patch side per cell side for ``patch_size: auto``, chosen on BBBC007's A9 p7d field
+#: (``benchmarks/bench_real_nuclei.py --fields bbbc007-tune``), never on a scored one.
+PATCH_PER_CELL = 1.3
 
 
 def cell_table(annotations: list[FieldAnnotation]) -> pd.DataFrame:
@@ -52,6 +57,25 @@ def cell_table(annotations: list[FieldAnnotation]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def patch_size_for(annotations: np.ndarray) -> int:
+    """The patch side for the cells annotated in ``annotations (N, 1, H, W)``: room for a
+    typical cell and its surroundings, ``PATCH_PER_CELL`` times the median side of the
+    cells' bounding boxes, rounded up to a multiple of 8 (the nets halve it three times),
+    at least 16."""
+    sides = [
+        max(s.stop - s.start for s in box)
+        for annotation in annotations
+        for box in ndimage.find_objects(np.asarray(annotation[0], dtype=np.int64))
+        if box is not None
+    ]
+    if not sides:
+        raise InputError(
+            "the cell bank is empty: no annotated cell in the annotation channel to size "
+            "the patches from"
+        )
+    return max(16, 8 * int(np.ceil(PATCH_PER_CELL * np.median(sides) / 8)))
+
+
 class Annotator(Segmenter):
     """Bank from annotated cells -> both networks -> annotate whole fields."""
 
@@ -74,6 +98,11 @@ class Annotator(Segmenter):
 
         images, annotations = self._split(x)
         c = self.config
+        clock = time.perf_counter()
+        patch = c.patch_size
+        if patch == "auto":
+            patch = patch_size_for(annotations[:, None])
+        self.patch_size_ = int(patch)
         banks = []
         remaining = c.max_archetypes
         for image, annotation in zip(images, annotations):
@@ -82,7 +111,7 @@ class Annotator(Segmenter):
             bank = CellBank.from_annotations(
                 image,
                 annotation,
-                c.patch_size,
+                self.patch_size_,
                 max_cells=remaining,
                 background_per_cell=c.background_per_cell,
                 seed=c.seed,
@@ -106,9 +135,18 @@ class Annotator(Segmenter):
             background_margin=c.background_margin,
         )
         x_train, y_train = bank.training_set()
-        self.invariant_net_ = DiffeoInvariantNet(config=c.invariant_net).fit(x_train, y_train)
-        self.mapping_net_ = DiffeoMappingNet(config=c.mapping_net).fit(bank.patches, bank.masks)
+        invariant, mapping = c.net_configs(self.patch_size_)
+        seconds = {"cell bank": time.perf_counter() - clock}
+        clock = time.perf_counter()
+        self.invariant_net_ = DiffeoInvariantNet(config=invariant).fit(x_train, y_train)
+        seconds["invariant net"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        self.mapping_net_ = DiffeoMappingNet(config=mapping).fit(bank.patches, bank.masks)
+        seconds["mapping net"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         self.bank_ = bank.embed(self.invariant_net_)
+        seconds["embed the bank"] = time.perf_counter() - clock
+        self.fit_seconds_ = seconds  # where the fit went, per stage (not saved)
         return self
 
     def annotate(self, image: np.ndarray) -> FieldAnnotation:
@@ -123,6 +161,7 @@ class Annotator(Segmenter):
             stride=c.stride,
             threshold=c.score_threshold,
             nms_distance=c.nms_distance,
+            max_overlap=c.max_overlap,
             max_cells=c.max_cells,
             prefilter=c.prefilter,
         )
@@ -176,3 +215,4 @@ class Annotator(Segmenter):
         self.invariant_net_ = DiffeoInvariantNet.load(directory / "invariant_net")
         self.mapping_net_ = DiffeoMappingNet.load(directory / "mapping_net")
         self.bank_ = CellBank.load(directory / BANK_FILE)
+        self.patch_size_ = self.bank_.patch_size

@@ -11,6 +11,7 @@ to its archetype.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,35 @@ from morphospace.core.crops import crop, crop_cells
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.diffeomorphisms import principal_axis
+
+logger = logging.getLogger(__name__)
+
+
+#: An annotated cell smaller than this share of the median annotated cell is a fragment.
+MIN_AREA_SHARE = 0.25
+
+
+def whole_cells(annotations: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The ``ids`` that make good archetypes: not cut by the field's border and not a
+    fragment (smaller than ``MIN_AREA_SHARE`` of the median annotated cell). A cut or
+    tiny archetype matches many windows with a mask too small to stitch, which floods
+    the field with duplicates; left-out ids are logged. All ids are kept if none is whole.
+    """
+    areas = ndimage.sum_labels(np.ones(annotations.shape), annotations, ids)
+    border = np.unique(
+        np.concatenate([annotations[[0, -1]].ravel(), annotations[:, [0, -1]].ravel()])
+    )
+    keep = (areas >= MIN_AREA_SHARE * np.median(areas)) & ~np.isin(ids, border)
+    if not keep.any():
+        return ids
+    if not keep.all():
+        logger.warning(
+            "cell bank: left out %d annotated cell(s) cut by the field's border or smaller "
+            "than a quarter of the median annotated cell (ids %s)",
+            int((~keep).sum()),
+            ", ".join(map(str, ids[~keep][:10])),
+        )
+    return ids[keep]
 
 
 @dataclass
@@ -100,6 +130,7 @@ class CellBank:
         ids = np.unique(annotations[annotations > 0])
         if len(ids) == 0:
             raise InputError("the cell bank is empty: the annotations contain no cell (all zeros)")
+        ids = whole_cells(annotations, ids)
         ids = ids[:max_cells] if max_cells else ids
         cells = crop_cells(image, annotations, patch_size, ids=ids)
         centres = np.rint(cells.centroids).astype(int)

@@ -6,7 +6,7 @@ without importing the networks, so this module imports only pydantic and the cor
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -25,8 +25,6 @@ InvariantNetTraining = TrainingConfig.with_defaults(
 )
 MappingNetTraining = TrainingConfig.with_defaults("MappingNetTraining", n_steps=300, batch_size=16)
 
-#: Annotator fields each network inherits unless its own params set them.
-NET_SHARED = ("patch_size", "seed")
 
 DIFFEOMORPHISM_KINDS = (
     "rotation",
@@ -60,12 +58,10 @@ class _AugmentationFields(EncoderConfig):
         return value
 
 
-class DiffeoInvariantNetConfig(_AugmentationFields):
-    """DiffeoInvariantNet: a residual conv encoder made invariant to cell deformations."""
+class InvariantNetFields(_AugmentationFields):
+    """The DiffeoInvariantNet's hyperparameters but its patch size: what an annotator's
+    ``invariant_net`` block sets (the annotator gives it its own patch size)."""
 
-    input_kinds: ClassVar[tuple[str, ...]] = ("images",)
-
-    patch_size: int = Field(32, ge=8, description="side of the square cell patches, px")
     width: int = Field(8, ge=4, description="channels of the first conv block")
     embedding_dim: int = Field(64, ge=2, description="embedding dimension (unit sphere)")
     loss: Literal["supcon", "triplet"] = Field("supcon", description="contrastive loss")
@@ -81,12 +77,26 @@ class DiffeoInvariantNetConfig(_AugmentationFields):
     )
 
 
-class DiffeoMappingNetConfig(RegistrarConfig):
-    """DiffeoMappingNet: UNet -> stationary velocity field -> scaling and squaring."""
+class DiffeoInvariantNetConfig(InvariantNetFields):
+    """DiffeoInvariantNet: a residual conv encoder made invariant to cell deformations."""
 
-    patch_size: int = Field(32, ge=8, description="side of the square patches, px (power of 2)")
-    width: int = Field(8, ge=4, description="channels of the first UNet level")
-    depth: int = Field(3, ge=1, le=5, description="UNet down-sampling levels")
+    input_kinds: ClassVar[tuple[str, ...]] = ("images",)
+
+    patch_size: int = Field(32, ge=8, description="side of the square cell patches, px")
+
+
+class MappingNetFields(RegistrarConfig):
+    """The DiffeoMappingNet's hyperparameters but its patch size: what an annotator's
+    ``mapping_net`` block sets."""
+
+    backbone: Literal["unet", "voxelmorph", "corrmlp"] = Field(
+        "unet",
+        description="the network reading the pair: DiffKillR's UNet, VoxelMorph's UNet "
+        "(with 'svf': VoxelMorph-diff) or a CorrMLP-like correlation MLP (the paper's "
+        "registration ablation)",
+    )
+    width: int = Field(8, ge=4, description="channels of the first level (unet, corrmlp)")
+    depth: int = Field(3, ge=1, le=5, description="down-sampling levels (unet, corrmlp)")
     integration: Literal["svf", "displacement"] = Field(
         "svf",
         description="'svf': velocity integrated by scaling and squaring (diffeomorphic); "
@@ -128,16 +138,27 @@ class DiffeoMappingNetConfig(RegistrarConfig):
     )
 
 
+class DiffeoMappingNetConfig(MappingNetFields):
+    """DiffeoMappingNet: UNet -> stationary velocity field -> scaling and squaring."""
+
+    patch_size: int = Field(32, ge=8, description="side of the square patches, px (power of 2)")
+
+
 class AnnotatorConfig(SegmenterConfig):
     """The DiffKillR workflow: bank from annotated cells, both nets, whole-field annotation.
 
-    ``invariant_net`` and ``mapping_net`` are the two networks' own configs; their
-    ``patch_size`` and ``seed`` default to the annotator's.
+    ``invariant_net`` and ``mapping_net`` are the two networks' hyperparameters; their
+    ``seed`` defaults to the annotator's, and their patch size is the annotator's
+    ``patch_size`` (resolved at fit for ``auto``): the nets embed and register its patches.
     """
 
     input_kinds: ClassVar[tuple[str, ...]] = ("images",)
 
-    patch_size: int = Field(32, ge=8, description="cell patch side, px")
+    patch_size: Annotated[int, Field(ge=8)] | Literal["auto"] = Field(
+        "auto",
+        description="cell patch side, px; 'auto': 1.3 x the median side of the annotated "
+        "cells' boxes, rounded up to a multiple of 8 (at least 16)",
+    )
     annotation_channel: int = Field(
         -1, description="channel of the input holding the user's instance annotations"
     )
@@ -155,31 +176,54 @@ class AnnotatorConfig(SegmenterConfig):
     nms_distance: float = Field(
         0.35, gt=0, description="suppress detections closer than this fraction of a patch"
     )
+    max_overlap: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="drop a detection whose warped mask lies more than this fraction on "
+        "better cells already found (a second detection of one cell); 1 keeps all",
+    )
     max_cells: int = Field(2000, ge=1, description="most cells per field")
     prefilter: Literal["otsu", "none"] = Field(
         "otsu", description="embed only windows centred on Otsu foreground ('none': all)"
     )
-    invariant_net: DiffeoInvariantNetConfig = Field(
-        default_factory=DiffeoInvariantNetConfig, description="DiffeoInvariantNet params"
+    invariant_net: InvariantNetFields = Field(
+        default_factory=InvariantNetFields, description="DiffeoInvariantNet params"
     )
-    mapping_net: DiffeoMappingNetConfig = Field(
-        default_factory=DiffeoMappingNetConfig, description="DiffeoMappingNet params"
+    mapping_net: MappingNetFields = Field(
+        default_factory=MappingNetFields, description="DiffeoMappingNet params"
     )
     seed: Seed = Field(0, description="seeds both nets unless they set their own")
 
     @model_validator(mode="before")
     @classmethod
-    def _nets_share_patch_size_and_seed(cls, data: Any) -> Any:
-        """Give each net the annotator's ``patch_size`` and ``seed`` unless it sets its own."""
+    def _nets_share_the_seed(cls, data: Any) -> Any:
+        """Give each net the annotator's ``seed`` unless it sets its own; refuse a net's
+        own ``patch_size``, which would not fit the annotator's patches."""
         if not isinstance(data, dict):
             return data
-        shared = {key: data.get(key, cls.model_fields[key].default) for key in NET_SHARED}
-        nets = {
-            net: {**shared, **data.get(net, {})}
-            for net in ("invariant_net", "mapping_net")
-            if isinstance(data.get(net, {}), dict)
-        }
+        seed = data.get("seed", cls.model_fields["seed"].default)
+        nets = {}
+        for net in ("invariant_net", "mapping_net"):
+            params = data.get(net, {})
+            if not isinstance(params, dict):
+                continue
+            if "patch_size" in params:
+                raise ValueError(
+                    f"{net}.patch_size: set patch_size on the annotator only; its nets embed "
+                    "and register the annotator's patches"
+                )
+            nets[net] = {"seed": seed, **params}
         return {**data, **nets}
+
+    def net_configs(
+        self, patch_size: int
+    ) -> tuple[DiffeoInvariantNetConfig, DiffeoMappingNetConfig]:
+        """The two nets' full configs for patches of ``patch_size``."""
+        return (
+            DiffeoInvariantNetConfig(**self.invariant_net.model_dump(), patch_size=patch_size),
+            DiffeoMappingNetConfig(**self.mapping_net.model_dump(), patch_size=patch_size),
+        )
 
 
 class MatchingConfig(EvaluatorConfig):

@@ -9,7 +9,9 @@ inverse-consistency (cycle) term, a smoothness penalty and the error to the know
 given the patches' masks, also a soft Dice loss between the warped and the deformed mask
 (an auxiliary segmentation loss as in VoxelMorph, not in the paper).
 ``integration="displacement"`` is the plain-UNet ablation: the UNet outputs the field
-directly (and the inverse is a second pass with the images swapped). Before the network
+directly (and the inverse is a second pass with the images swapped). ``backbone``
+swaps the UNet for VoxelMorph's or a CorrMLP-like network
+(:mod:`~morphospace.diffkillr.registration_backbones`). Before the network
 runs, ``register`` can pre-align each pair with the best flip/90-degree rotation
 (:mod:`~morphospace.diffkillr.prealign`); the returned field includes it.
 """
@@ -30,45 +32,18 @@ from morphospace.diffkillr import spatial_transform as st
 from morphospace.diffkillr.config import DiffeoMappingNetConfig
 from morphospace.diffkillr.diffeomorphisms import DiffeomorphismSampler, warp
 from morphospace.diffkillr.network_io import StandardisesPatches, batched, device_of, to_tensor
-
-
-def _conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.LeakyReLU(0.2))
-
-
-class UNet(nn.Module):
-    """A small voxelmorph-style UNet producing a 2-channel field."""
-
-    def __init__(self, in_channels: int, width: int, depth: int):
-        super().__init__()
-        widths = [width * 2 ** min(i, 2) for i in range(depth + 1)]
-        self.stem = _conv(in_channels, widths[0])
-        self.down = nn.ModuleList(_conv(widths[i], widths[i + 1], 2) for i in range(depth))
-        self.up = nn.ModuleList(
-            _conv(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(depth))
-        )
-        self.refine = _conv(widths[0], widths[0])
-        self.out = nn.Conv2d(widths[0], 2, 3, padding=1)
-        nn.init.normal_(self.out.weight, std=1e-5)  # start near the identity map
-        nn.init.zeros_(self.out.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        skips = [self.stem(x)]
-        for layer in self.down:
-            skips.append(layer(skips[-1]))
-        h = skips.pop()
-        for layer in self.up:
-            h = F.interpolate(h, scale_factor=2, mode="nearest")
-            h = layer(torch.cat([h, skips.pop()], dim=1))
-        return self.out(self.refine(h))
+from morphospace.diffkillr.registration_backbones import build_backbone
 
 
 class MappingNetwork(nn.Module):
     """``(moving, fixed) -> (field, inverse field)``, diffeomorphic for ``integration='svf'``."""
 
-    def __init__(self, in_channels: int, width: int, depth: int, integration: str, steps: int):
+    def __init__(
+        self, in_channels: int, backbone: str, width: int, depth: int, integration: str, steps: int
+    ):
         super().__init__()
-        self.unet = UNet(2 * in_channels, width, depth)
+        # named after the default backbone: the name keys the saved weights
+        self.unet = build_backbone(backbone, 2 * in_channels, width, depth)
         self.integration = integration
         self.steps = steps
 
@@ -97,10 +72,11 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
             raise InputError(
                 f"{self.name}: {name} must be {p}x{p} (patch_size), found {x.shape[2]}x{x.shape[3]}"
             )
-        if p % 2**self.config.depth:
+        levels = 4 if self.config.backbone == "voxelmorph" else self.config.depth
+        if p % 2**levels:
             raise InputError(
-                f"{self.name}: patch_size {p} must be divisible by "
-                f"2**depth = {2**self.config.depth}"
+                f"{self.name}: patch_size {p} must be divisible by {2**levels} (the "
+                f"{self.config.backbone} backbone halves it {levels} times)"
             )
         if hasattr(self, "n_channels_") and x.shape[1] != self.n_channels_:
             raise InputError(
@@ -121,7 +97,7 @@ class DiffeoMappingNet(SavesModelWeights, StandardisesPatches, Registrar):
     def _build_model(self) -> MappingNetwork:
         c = self.config
         return MappingNetwork(
-            int(self.n_channels_), c.width, c.depth, c.integration, c.integration_steps
+            int(self.n_channels_), c.backbone, c.width, c.depth, c.integration, c.integration_steps
         )
 
     def fit(self, images, y=None) -> DiffeoMappingNet:

@@ -140,25 +140,37 @@ def non_maximum_suppression(
 
 
 def stitch(
-    shape: tuple[int, int], masks: np.ndarray, centres: np.ndarray, order: np.ndarray | None = None
-) -> np.ndarray:
+    shape: tuple[int, int],
+    masks: np.ndarray,
+    centres: np.ndarray,
+    order: np.ndarray | None = None,
+    max_overlap: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Paste masks ``(K, 1, P, P)`` centred on ``centres`` into one instance map ``(H, W)``.
 
-    Mask ``k`` gets id ``k + 1``.
-
-    Masks are pasted in ``order`` (best first); a pixel keeps the first cell that claims it.
+    Masks are pasted in ``order`` (best first); a pixel keeps the first cell that claims
+    it. A mask of which more than ``max_overlap`` is already claimed when its turn comes
+    is a second detection of a cell already pasted and is left out: non-maximum
+    suppression by mask overlap, which tells duplicates from touching cells where a
+    centre distance cannot. Returns the map, whose ids ``1..K'`` follow the kept masks
+    in ``order``, and the kept indices (into ``masks``) in that order.
     """
     labels = np.zeros(shape, dtype=np.int32)
     size = masks.shape[-1]
     half = size // 2
     padded = np.pad(labels, half)
-    order = np.arange(len(masks)) if order is None else order
+    order = np.arange(len(masks)) if order is None else np.asarray(order)
+    kept = []
     for k in order:
         r, c = np.rint(centres[k]).astype(int)
         window = padded[r : r + size, c : c + size]
-        free = (masks[k, 0] > 0) & (window == 0)
-        window[free] = k + 1
-    return padded[half:-half, half:-half]
+        mask = masks[k, 0] > 0
+        free = mask & (window == 0)
+        if not free.any() or free.sum() < (1 - max_overlap) * mask.sum():
+            continue
+        kept.append(k)
+        window[free] = len(kept)
+    return padded[half:-half, half:-half], np.asarray(kept, dtype=int)
 
 
 @dataclass
@@ -177,6 +189,7 @@ class FieldAnnotation:
     embedded_windows: np.ndarray | None = None  # (M, 2) centres of the windows embedded
     candidate_windows: np.ndarray | None = None  # (C, 2) those scoring as a cell, before NMS
     candidate_scores: np.ndarray | None = None  # (C,)
+    nms_windows: np.ndarray | None = None  # (K0, 2) kept by NMS, before mask-overlap suppression
 
     def __len__(self) -> int:
         return len(self.centres)
@@ -193,8 +206,13 @@ def annotate_field(
     nms_distance: float | None = None,
     max_cells: int = 2000,
     prefilter: str = "otsu",
+    max_overlap: float = 0.5,
 ) -> FieldAnnotation:
     """Detect, match, register and stitch every cell of ``image (C, H, W)``.
+
+    Detections closer than ``nms_distance`` (a fraction of the patch) to a better one
+    are dropped before registration; after it, a detection whose warped mask lies more
+    than ``max_overlap`` on better cells already pasted is dropped too.
 
     ``prefilter="otsu"`` embeds only the windows whose centre lies in the foreground of
     the smoothed image (Otsu threshold), which skips most of the background cheaply;
@@ -242,18 +260,20 @@ def annotate_field(
         warped = np.zeros((0, 1, size, size), dtype=bank.masks.dtype)
         orient, points = np.zeros(0), np.zeros((0, 2))
     offset = centres[kept] - size // 2
-    labels = stitch(image.shape[1:], warped, centres[kept])
+    labels, unique = stitch(image.shape[1:], warped, centres[kept], max_overlap=max_overlap)
     timings["propagate + stitch"] = time.perf_counter() - t
+    nms_windows, kept = centres[kept], kept[unique]
     return FieldAnnotation(
         labels=labels,
-        centres=points + offset,
-        orientations=orient,
-        archetypes=arch,
+        centres=(points + offset)[unique],
+        orientations=orient[unique],
+        archetypes=arch[unique],
         scores=match.score[kept],
         windows=centres[kept],
-        warped_masks=warped,
+        warped_masks=warped[unique],
         timings=timings,
         embedded_windows=centres,
         candidate_windows=centres[candidates],
         candidate_scores=match.score[candidates],
+        nms_windows=nms_windows,
     )
