@@ -145,3 +145,14 @@ def test_values_outside_the_unit_range_are_refused_with_the_range_found():
         InputError, match=r"x: m takes values in \[0, 1\] \(why\), found values in \[-1, 255\]"
     ):
         check_unit_range(np.array([-1.0, 255.0]), name="x", owner="m", why="why")
+
+
+def test_otsu_splits_two_modes_between_them():
+    from morphospace.core.thresholding import otsu_threshold
+
+    values = np.concatenate([np.full(300, 2.0), np.full(100, 10.0)])
+    values += np.random.default_rng(0).normal(0, 0.1, values.size)
+    threshold = otsu_threshold(values)
+    # the upper edge of the low class's last bin: every low value is at or below it
+    # (scikit-image returns that bin's centre, which can cut the low class's top bin)
+    assert values[:300].max() <= threshold < values[300:].min()

@@ -9,7 +9,6 @@ from morphospace.hypervae.object_size import (
     PATCH_PER_THICKNESS,
     auto_patch_size,
     estimate_object_thickness,
-    otsu_threshold,
 )
 
 
@@ -23,13 +22,6 @@ def balls(radius: float, shape=(32, 64, 64), centres=((16, 16, 16), (16, 44, 40)
         volume[inside] = 1.0
     noise = np.random.default_rng(0).normal(0, 0.05, shape)
     return (volume + noise)[None, None].astype(np.float32)
-
-
-def test_otsu_splits_two_modes_between_them():
-    values = np.concatenate([np.full(300, 2.0), np.full(100, 10.0)])
-    values += np.random.default_rng(0).normal(0, 0.1, values.size)
-    threshold = otsu_threshold(values)
-    assert values[:300].max() <= threshold < values[300:].min()
 
 
 @pytest.mark.parametrize("radius", [4, 7, 10])

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from morphospace.core.thresholding import otsu_threshold
+
 #: Patch edge per voxel of object thickness, chosen on synthetic nuclei stacks of three
 #: sizes (``benchmarks/bench_patch_size_rule.py``), never on the reported real stack.
 PATCH_PER_THICKNESS = 0.2
@@ -22,21 +24,6 @@ PATCH_PER_THICKNESS = 0.2
 MIN_AUTO_PATCH, MAX_AUTO_PATCH = 4, 16
 #: Objects smaller than this many voxels are noise, not objects.
 MIN_OBJECT_VOXELS = 27
-
-
-def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
-    """The threshold that maximises the between-class variance of ``values`` (Otsu 1979):
-    the upper edge of the low class's last histogram bin, so ``values > threshold`` is
-    the high class."""
-    counts, edges = np.histogram(values, bins=bins)
-    centres = (edges[:-1] + edges[1:]) / 2
-    weight_low = np.cumsum(counts)[:-1]
-    weight_high = counts.sum() - weight_low
-    mass_low = np.cumsum(counts * centres)[:-1]
-    mean_low = mass_low / np.maximum(weight_low, 1)
-    mean_high = (np.sum(counts * centres) - mass_low) / np.maximum(weight_high, 1)
-    between = weight_low * weight_high * (mean_low - mean_high) ** 2
-    return float(edges[np.argmax(between) + 1])
 
 
 def estimate_object_thickness(volumes: np.ndarray) -> float | None:
