@@ -86,13 +86,15 @@ def test_auto_sizes_the_patches_from_the_annotated_cells():
     from morphospace.diffkillr.annotator import PATCH_PER_CELL, patch_size_for
 
     annotations = np.zeros((1, 1, 100, 100), np.int64)
-    annotations[0, 0, 10:30, 10:25] = 1  # a 20-pixel cell
-    annotations[0, 0, 50:72, 50:60] = 2  # a 22-pixel cell
-    expected = 8 * int(np.ceil(PATCH_PER_CELL * 21 / 8))
-    assert patch_size_for(annotations) == expected == 32
-    tiny = np.zeros((1, 1, 20, 20), np.int64)
-    tiny[0, 0, 5:8, 5:8] = 1
-    assert patch_size_for(tiny) == 16  # never below 16
+    rows, cols = np.indices((100, 100))
+    annotations[0, 0][(rows - 20) ** 2 + (cols - 20) ** 2 <= 100] = 1  # a disc 20 across
+    annotations[0, 0][(rows - 60) ** 2 + (cols - 60) ** 2 <= 121] = 2  # a disc 22 across
+    diameter = np.median([2 * np.sqrt((annotations == k).sum() / np.pi) for k in (1, 2)])
+    assert patch_size_for(annotations) == 8 * int(np.ceil(PATCH_PER_CELL * diameter / 8)) == 32
+    # a long thin cell counts by its area, not by its box: it does not widen the patch
+    thin = np.zeros((1, 1, 100, 100), np.int64)
+    thin[0, 0, 50, 10:90] = 1
+    assert patch_size_for(thin) == 16  # never below 16
 
 
 def test_the_resolved_pipeline_lists_every_default_of_both_nets():

@@ -156,8 +156,8 @@ class AnnotatorConfig(SegmenterConfig):
 
     patch_size: Annotated[int, Field(ge=8)] | Literal["auto"] = Field(
         "auto",
-        description="cell patch side, px; 'auto': 1.3 x the median side of the annotated "
-        "cells' boxes, rounded up to a multiple of 8 (at least 16)",
+        description="cell patch side, px; 'auto': 1.3 x the median diameter of the "
+        "annotated cells, rounded up to a multiple of 8 (at least 16)",
     )
     annotation_channel: int = Field(
         -1, description="channel of the input holding the user's instance annotations"
