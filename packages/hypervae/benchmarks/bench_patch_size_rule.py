@@ -20,11 +20,10 @@ os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
 
 import numpy as np
 import torch
-from bench_real_nuclei import scores
+from bench_real_nuclei import scores, segment_one_level
 from scipy import ndimage
 
 from morphospace.hypervae.object_size import auto_patch_size, estimate_object_thickness
-from morphospace.hypervae.segmentation import HierarchicalSegmenter
 
 
 def nuclei_stack(
@@ -76,14 +75,7 @@ def main() -> None:
             )
             for patch in args.patch_sizes:
                 for latent in args.latents:
-                    model = HierarchicalSegmenter(
-                        latent=latent,
-                        patch_size=patch,
-                        n_clusters=(2,),
-                        seed=seed,
-                        training={"n_steps": args.steps},
-                    )
-                    labels = model.fit(volume).segment(volume).label_maps[0, 0]
+                    _, labels = segment_one_level(volume, latent, patch, seed, args.steps)
                     dice = scores(truth, labels)[0]
                     table.setdefault((thickness, patch), []).append(dice)
                     print(f"seed {seed} thickness {thickness} patch {patch} {latent}: {dice:.3f}")

@@ -37,6 +37,15 @@ def scores(truth: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(nucleus), level["dice_level1"].value
 
 
+def segment_one_level(volume, latent, patch, seed: int, steps: int):
+    """The fitted segmenter and its one-level (object vs background) labels of ``volume``
+    ``(1, C, D, H, W)``."""
+    model = HierarchicalSegmenter(
+        latent=latent, patch_size=patch, n_clusters=(2,), seed=seed, training={"n_steps": steps}
+    )
+    return model, model.fit(volume).segment(volume).label_maps[0, 0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -84,14 +93,7 @@ def main() -> None:
             results, elapsed = [], []
             for seed in args.seeds:
                 start = time.perf_counter()
-                model = HierarchicalSegmenter(
-                    latent=latent,
-                    patch_size=patch,
-                    n_clusters=(2,),
-                    seed=seed,
-                    training={"n_steps": args.steps},
-                )
-                labels = model.fit(volume[None]).segment(volume[None]).label_maps[0, 0]
+                model, labels = segment_one_level(volume[None], latent, patch, seed, args.steps)
                 chosen = model.patch_size_
                 results.append(scores(truth, labels))
                 elapsed.append(time.perf_counter() - start)

@@ -43,6 +43,18 @@ def _field_head(channels: int) -> nn.Conv2d:
     return head
 
 
+def _down_and_up(x: torch.Tensor, down: nn.ModuleList, up: nn.ModuleList) -> torch.Tensor:
+    """A UNet's pass: stride-2 convs down, then up (nearest x2) joining each level's skip."""
+    skips = [x]
+    for layer in down:
+        skips.append(layer(skips[-1]))
+    h = skips.pop()
+    for layer in up:
+        h = F.interpolate(h, scale_factor=2, mode="nearest")
+        h = layer(torch.cat([h, skips.pop()], dim=1))
+    return h
+
+
 class UNet(nn.Module):
     """DiffKillR's small UNet: ``depth`` stride-2 levels of widths ``width x 1, 2, 4, 4``."""
 
@@ -58,14 +70,7 @@ class UNet(nn.Module):
         self.out = _field_head(widths[0])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        skips = [self.stem(x)]
-        for layer in self.down:
-            skips.append(layer(skips[-1]))
-        h = skips.pop()
-        for layer in self.up:
-            h = F.interpolate(h, scale_factor=2, mode="nearest")
-            h = layer(torch.cat([h, skips.pop()], dim=1))
-        return self.out(self.refine(h))
+        return self.out(self.refine(_down_and_up(self.stem(x), self.down, self.up)))
 
 
 class VoxelMorphUNet(nn.Module):
@@ -93,14 +98,7 @@ class VoxelMorphUNet(nn.Module):
         self.out = _field_head(previous)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        skips = [x]
-        for layer in self.down:
-            skips.append(layer(skips[-1]))
-        h = skips.pop()
-        for layer in self.up:
-            h = F.interpolate(h, scale_factor=2, mode="nearest")
-            h = layer(torch.cat([h, skips.pop()], dim=1))
-        return self.out(self.extra(h))
+        return self.out(self.extra(_down_and_up(x, self.down, self.up)))
 
 
 def local_correlation(fixed: torch.Tensor, moving: torch.Tensor, radius: int) -> torch.Tensor:
