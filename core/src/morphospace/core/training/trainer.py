@@ -21,6 +21,7 @@ exactly what the uninterrupted one drew.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class TrainingStep:
     micro: int  #: the micro-batch within the step (gradient accumulation)
     rng: np.random.Generator  #: seeded from (seed, step, process, micro)
     device: Any  #: the torch device to put tensors on
+    process: int = 0  #: this process's index under ``accelerate launch`` (0 alone)
+    processes: int = 1  #: how many processes train together; gradients are averaged
 
 
 class EMA:
@@ -137,8 +140,15 @@ def training_record(
 def make_accelerator(config: TrainingConfig) -> Any:
     """The ``Accelerator`` every component trains with (device chosen by accelerate)."""
     accelerate = require("accelerate", install="accelerate", needed_for="training a component")
+    import torch
+
+    # several processes (accelerate launch --multi_gpu --num_processes N) on a machine
+    # without a GPU: accelerate would fall back to one process each; train on the CPUs
+    # together (torch.distributed over gloo) instead
+    cpus_together = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
     try:
         accelerator = accelerate.Accelerator(
+            cpu=cpus_together,
             mixed_precision=config.mixed_precision,
             gradient_accumulation_steps=config.grad_accumulation_steps,
         )
@@ -203,6 +213,8 @@ def train(
                 micro,
                 np.random.default_rng(step_key(seed, step, rank, micro)),
                 accelerator.device,
+                rank,
+                accelerator.num_processes,
             )
             with accelerator.accumulate(model):
                 losses = loss_fn(model, context)
