@@ -29,7 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Pages whose snippets need only the core and tests/example_plugin.
-CORE_PAGES = ("docs/plugin-guide.md", "docs/core.md", "docs/pipelines.md", "docs/api.md")
+CORE_PAGES = (
+    "docs/plugin-guide.md",
+    "docs/core.md",
+    "docs/pipelines.md",
+    "docs/api.md",
+    "docs/scale.md",
+)
 #: Pages whose snippets need the repository's plugins (the cross environment).
 CROSS_PAGES = (
     "README.md",
