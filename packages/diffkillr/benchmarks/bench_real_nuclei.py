@@ -1,7 +1,9 @@
 """DiffKillR on real nuclei: counting and masks at 5 % and 10 % annotated cells, against
 blob_log and a watershed, with per-stage recall to see where cells are lost.
 
-Real fluorescence fields read from files inside wheels (the packages are never imported):
+Real fluorescence fields read from files inside wheels through
+``morphospace.core.io.read_image``, as a user's own files would be (the packages are
+never imported):
 
 - ``stardist``: ``stardist/data/images/img2d.tif`` and ``mask2d.tif``, 125 nuclei with
   hand-drawn masks (Data Science Bowl 2018) — the reported table;
@@ -35,10 +37,10 @@ from pathlib import Path
 os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
 
 import numpy as np
-import tifffile
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
+from morphospace.core.io import read_image
 from morphospace.diffkillr.annotator import Annotator
 from morphospace.diffkillr.counting import counting_scores, instance_centres
 
@@ -56,8 +58,8 @@ def _package_folder(name: str) -> Path:
 
 def _field(image_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
     """The image scaled to [0, 1] and its instance labels (relabelled 1..N)."""
-    image = tifffile.imread(image_path).astype(np.float32)
-    labels = tifffile.imread(labels_path).astype(np.int64)
+    image = np.asarray(read_image(image_path).obsm["image"][0, 0], dtype=np.float32)
+    labels = np.asarray(read_image(labels_path).obsm["image"][0, 0], dtype=np.int64)
     _, labels = np.unique(labels, return_inverse=True)
     return image / image.max(), labels.reshape(image.shape)
 

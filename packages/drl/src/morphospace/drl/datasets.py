@@ -257,12 +257,13 @@ def nuclei(crop_size: int = 48, train_fraction: float = 0.8, seed: int = 0):
         raise missing_dependency(
             "stardist", install="morphospace-drl[nuclei]", needed_for="the drl.nuclei dataset"
         )
-    import tifffile
     from skimage.measure import regionprops
 
+    from morphospace.core.io import read_image
+
     folder = Path(spec.origin).parent / "data" / "images"
-    image = tifffile.imread(folder / "img2d.tif").astype(np.float32)
-    labels = tifffile.imread(folder / "mask2d.tif")
+    image = np.asarray(read_image(folder / "img2d.tif").obsm["image"][0, 0], dtype=np.float32)
+    labels = np.asarray(read_image(folder / "mask2d.tif").obsm["image"][0, 0])
     low, high = np.percentile(image, [1.0, 99.8])
     image = np.clip((image - low) / (high - low), 0.0, 1.0)
     regions = regionprops(labels, intensity_image=image)

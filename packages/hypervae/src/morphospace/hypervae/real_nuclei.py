@@ -55,11 +55,13 @@ def cells3d_nuclei(downsample: int = 2):
             install="morphospace-hypervae[cells3d]",
             needed_for="the hypervae.cells3d_nuclei dataset",
         )
-    import tifffile
+    from morphospace.core.io import read_image
 
     folder = Path(spec.origin).parent / "sample_images"
-    image = tifffile.imread(folder / "nuclei.tif").astype(np.float32)
-    labels = tifffile.imread(folder / "nuclei_label.tif")
+    # plain TIFF stacks: name their pages as z (read_image would refuse to guess)
+    image = np.asarray(read_image(folder / "nuclei.tif", axes="ZYX").obsm["volume"][0, 0])
+    labels = np.asarray(read_image(folder / "nuclei_label.tif", axes="ZYX").obsm["volume"][0, 0])
+    image = image.astype(np.float32)
     n_nuclei = int(len(np.unique(labels)) - (labels == 0).any())
     if downsample > 1:
         image = _block_mean(image, downsample)
