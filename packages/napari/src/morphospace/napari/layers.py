@@ -35,7 +35,7 @@ def image_of(layer: Any, role: str = "image") -> np.ndarray:
 
 def batch_key(image: np.ndarray) -> str:
     """The AnnData key a pipeline reads a field ``(C, [D,] H, W)`` under."""
-    return "volume" if image.ndim == 4 and image.shape[0] == 1 else "image"
+    return "volume" if image.ndim == 4 else "image"
 
 
 def labels_of(layer: Any, like: np.ndarray | None = None, role: str = "labels") -> np.ndarray:

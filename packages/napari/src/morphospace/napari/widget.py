@@ -117,21 +117,26 @@ class ComponentWidget(widgets.Container):
                     tooltip=spec.tooltip,
                 )
             )
-        if any(spec.optional for spec in task.inputs):
-            for spec, combo in zip(task.inputs, self.layer_inputs, strict=True):
-                if spec.optional:
-                    combo.value = None  # an optional layer is chosen, never assumed
+        self._clear_optional_layers()
         self.task_options.clear()
         self.task_options.extend(task.options())
         self.component.reset_choices()
         self._rebuild_form()
 
+    def _clear_optional_layers(self) -> None:
+        """Leave optional layers (annotations) empty: they are chosen, never assumed."""
+        for spec in TASKS[self.kind.value].inputs:
+            if spec.optional:
+                self.layer_inputs[spec.role].value = None
+
     def _reset_layer_choices(self, _event: Any = None) -> None:
+        chosen = {combo.name: combo.value for combo in self.layer_inputs}
         for combo in self.layer_inputs:
-            value = combo.value
             combo.reset_choices()
-            if value is None and combo._nullable:
-                combo.value = None
+        # an optional layer left empty stays empty when a layer is added
+        for spec in TASKS[self.kind.value].inputs:
+            if spec.optional and chosen[spec.role] is None:
+                self.layer_inputs[spec.role].value = None
 
     def _rebuild_form(self, _value: Any = None) -> None:
         self.fitted.value = None  # a fitted folder belongs to the component it was chosen for
