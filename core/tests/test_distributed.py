@@ -6,7 +6,13 @@ import pytest
 pytest.importorskip("distributed")
 
 from morphospace.core import registry
-from morphospace.core.distributed import connect, encode_in_chunks
+from morphospace.core.distributed import (
+    connect,
+    encode_in_chunks,
+    histogram_in_chunks,
+    median_in_chunks,
+    tiles,
+)
 from morphospace.core.errors import ConfigError, InputError, NotFittedError
 
 
@@ -43,3 +49,47 @@ def test_bad_calls_fail_before_any_task(client, encoder):
         encode_in_chunks(encoder, np.zeros((4, 6)), client, rows_per_chunk=0)
     with pytest.raises(InputError, match="N >= 1"):
         encode_in_chunks(encoder, np.zeros((0, 6)), client)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(0).normal(size=(101, 77)),  # odd count: one middle value
+        np.random.default_rng(1).normal(size=(100, 100)).astype(np.float32),  # even: two
+        np.random.default_rng(2).integers(0, 4, size=(50, 50)).astype(float),  # many ties
+        np.r_[np.zeros(10), np.ones(1)],
+    ],
+)
+def test_the_median_in_chunks_is_numpys_exactly(values):
+    import dask.array as da
+
+    lazy = da.from_array(values, chunks=17 if values.ndim == 2 else 3)
+    assert median_in_chunks(lazy) == float(np.median(values))
+    assert median_in_chunks(lazy, bins=3) == float(np.median(values))
+
+
+def test_the_median_of_non_finite_values_is_an_error():
+    with pytest.raises(InputError, match="cells: contains NaN"):
+        median_in_chunks(np.array([1.0, np.nan]), name="cells")
+
+
+def test_histogram_in_chunks_counts_as_numpy():
+    import dask.array as da
+
+    values = np.random.default_rng(3).uniform(size=(40, 30))
+    counts = histogram_in_chunks(da.from_array(values, chunks=7), 13, (0.1, 0.9))
+    np.testing.assert_array_equal(counts, np.histogram(values, 13, (0.1, 0.9))[0])
+
+
+def test_tiles_cover_the_field_once_and_read_a_halo_inside_it():
+    grid = tiles((10, 7), 4, 2)
+    cover = np.zeros((10, 7), dtype=int)
+    for tile in grid:
+        cover[tile.core] += 1
+        assert all(s.start >= 0 and s.stop <= n for s, n in zip(tile.outer, (10, 7)))
+        inner = tile.core_in_outer()
+        assert all(i.stop - i.start == c.stop - c.start for i, c in zip(inner, tile.core))
+    assert (cover == 1).all() and len(grid) == 6
+    assert grid[1].outer == (slice(0, 6), slice(2, 7)) and grid[1].offset.tolist() == [0, 2]
+    with pytest.raises(ConfigError, match="tile: expected a positive"):
+        tiles((10, 7), 0, 2)

@@ -42,6 +42,7 @@ def test_each_cell_is_one_observation_with_exact_geometry():
     # each mask is the cell itself, all of it, and nothing of the others
     assert adata.obsm["mask"].reshape(3, -1).sum(1).tolist() == [48, 8, (labels == 9).sum()]
     np.testing.assert_array_equal(adata.obsm["image"][:, 0] > 0, adata.obsm["mask"][:, 0] > 0)
+    assert adata.uns["labelled_cells"]["field_shape"] == list(labels.shape)
 
 
 def test_without_a_size_every_cell_fits_and_a_too_small_crop_says_so(caplog):

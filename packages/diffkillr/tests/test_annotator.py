@@ -156,3 +156,10 @@ def test_cells_pipeline_runs_end_to_end(tmp_path, torch_single_thread):
     assert "folding_fraction" in result.metrics["registration"]
     assert 0 < result.metrics["registration"]["dsc"]["value"] <= 1
     assert result.adata.obsm["warped_labels"].dtype == result.adata.obsm["archetype_mask"].dtype
+
+
+def test_a_field_without_foreground_has_no_cells(annotator, fields):
+    # a flat field: the Otsu prefilter passes no window, so nothing is embedded
+    blank = np.zeros_like(fields.obsm["annotated_image"][0, :-1])
+    result = annotator.annotate(blank)
+    assert len(result) == 0 and not result.labels.any() and len(result.embedded_windows) == 0

@@ -7,13 +7,16 @@ to Zarr like any other. Any ``dask.distributed`` cluster works: a ``LocalCluster
 this machine (:func:`connect` with no address) or a running one by its scheduler
 address; morphospace runs no scheduler of its own. Needs ``morphospace-core[scale]``.
 
-Today this applies encoders (one row in, one row out, so the result equals the
-in-memory one exactly). Sliding-window components (segmenters, annotators) need halos
-and a global step (k-means centroids, non-maximum suppression) and are not covered yet.
+Encoders map one row to one row (:func:`encode_in_chunks`). Sliding-window methods
+cut a field into :func:`tiles`, each read with a halo wide enough that every value
+computed in its core equals the whole field's; a plugin runs its global steps
+(thresholds, k-means, non-maximum suppression) between passes over the tiles, on
+statistics it gathers from them (:func:`median_in_chunks`, :func:`histogram_in_chunks`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,3 +79,88 @@ def encode_in_chunks(encoder: Any, x: Any, client: Any, *, rows_per_chunk: int =
 
 def _encode_block(block: np.ndarray, encoder: Any) -> np.ndarray:
     return np.asarray(encoder.encode(block))
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of a field: its ``core`` (the pixels it answers for) and the ``outer``
+    box it reads (the core plus the halo, cut at the field's border), as slices."""
+
+    core: tuple[slice, ...]
+    outer: tuple[slice, ...]
+
+    @property
+    def offset(self) -> np.ndarray:
+        """Where ``outer`` starts in the field: add it to tile coordinates."""
+        return np.array([s.start for s in self.outer])
+
+    def core_in_outer(self) -> tuple[slice, ...]:
+        """The core as slices of the outer box."""
+        return tuple(
+            slice(c.start - o.start, c.stop - o.start)
+            for c, o in zip(self.core, self.outer, strict=True)
+        )
+
+
+def tiles(shape: tuple[int, ...], tile: int, halo: int) -> list[Tile]:
+    """Tiles of edge ``tile`` covering a field of spatial ``shape``, row-major, each with a
+    ``halo`` of pixels around its core (none past the field's border)."""
+    if isinstance(tile, bool) or not isinstance(tile, int) or tile < 1:
+        raise ConfigError(f"tile: expected a positive number of pixels, found {tile!r}")
+    if halo < 0:
+        raise ConfigError(f"halo: expected 0 or more pixels, found {halo}")
+    starts = [range(0, size, tile) for size in shape]
+    out = []
+    for corner in np.stack(np.meshgrid(*starts, indexing="ij"), -1).reshape(-1, len(shape)):
+        core = tuple(
+            slice(int(c), int(min(c + tile, size))) for c, size in zip(corner, shape, strict=True)
+        )
+        outer = tuple(
+            slice(max(s.start - halo, 0), min(s.stop + halo, size))
+            for s, size in zip(core, shape, strict=True)
+        )
+        out.append(Tile(core, outer))
+    return out
+
+
+def _dask_array():
+    return require("dask.array", install="morphospace-core[scale]", needed_for="chunked inference")
+
+
+def _as_dask(x: Any):
+    da = _dask_array()
+    return x if isinstance(x, da.Array) else da.from_array(np.asarray(x))
+
+
+def histogram_in_chunks(x: Any, bins: int, value_range: tuple[float, float]) -> np.ndarray:
+    """Counts of ``np.histogram(x, bins, value_range)`` summed chunk by chunk: the same
+    counts as in memory, since every value falls in the same bin either way."""
+    x = _as_dask(x)
+    edges = np.linspace(value_range[0], value_range[1], bins + 1)
+    counts, _ = _dask_array().histogram(x.ravel(), bins=edges)
+    return np.asarray(counts.compute())
+
+
+def median_in_chunks(x: Any, bins: int = 4096, name: str = "x") -> float:
+    """``np.median(x)``, exactly, without holding ``x`` in memory: a histogram finds the
+    bin(s) holding the middle value(s), and only the values in them are gathered."""
+    x = _as_dask(x).ravel()
+    n = int(x.size)
+    if n == 0:
+        raise InputError("median of an empty array")
+    da = _dask_array()
+    low, high = (float(v) for v in da.compute(x.min(), x.max()))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise InputError(f"{name}: contains NaN or infinite values; remove or impute them first")
+    if low == high:
+        return low
+    edges = np.linspace(low, high, bins + 1)
+    counts = np.asarray(da.histogram(x, bins=edges)[0].compute())
+    cumulative = np.cumsum(counts)
+    middle = sorted({(n - 1) // 2, n // 2})  # the rank(s) the median averages
+    chosen = [int(np.searchsorted(cumulative, rank, side="right")) for rank in middle]
+    first, last = min(chosen), max(chosen)
+    below = int(cumulative[first - 1]) if first else 0
+    inside = (x >= edges[first]) & ((x < edges[last + 1]) if last + 1 < bins else (x <= high))
+    values = np.sort(np.asarray(x[inside].compute()))
+    return float(np.mean([values[rank - below] for rank in middle]))

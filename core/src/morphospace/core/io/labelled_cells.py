@@ -116,7 +116,9 @@ def read_labelled_cells(
     size)`` in 3-D) float32, ``obsm["mask"]`` ``(N, 1, size, ...)`` uint8 and ``obs``
     columns ``label``, ``area`` (pixels or voxels), ``centroid_row``, ``centroid_col``,
     ``bbox_min_row/col`` and ``bbox_max_row/col`` (exclusive), plus ``centroid_z``,
-    ``bbox_min_z`` and ``bbox_max_z`` in 3-D, in label order.
+    ``bbox_min_z`` and ``bbox_max_z`` in 3-D, in label order. ``uns["labelled_cells"]``
+    names the files and keeps the crop ``size`` and the ``field_shape`` (to tell cells
+    cut by the field's border: a box touching 0 or the shape).
     """
     import anndata
     import pandas as pd
@@ -168,6 +170,7 @@ def read_labelled_cells(
         "image": image_name,
         "labels": labels_name,
         "size": size,
+        "field_shape": list(ids.shape),
         "cells_cut": cut,
     }
     return adata

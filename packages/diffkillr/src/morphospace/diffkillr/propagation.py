@@ -95,23 +95,100 @@ def propagate_orientations(
 
 
 # ---------------------------------------------------------------------- detection
+#: Smoothing (pixels) before the Otsu prefilter, and how far it reaches (scipy's
+#: ``gaussian_filter`` truncates at 4 sigma): the halo a tile needs for exact values.
+SMOOTHING_SIGMA = 2.0
+SMOOTHING_RADIUS = int(4.0 * SMOOTHING_SIGMA + 0.5)
+
+
+def window_centres(shape: tuple[int, int], stride: int) -> np.ndarray:
+    """Centres ``(M, 2)`` of the windows on a ``stride`` grid over a field, row-major."""
+    rows, cols = np.arange(0, shape[0], stride), np.arange(0, shape[1], stride)
+    return np.stack(np.meshgrid(rows, cols, indexing="ij"), -1).reshape(-1, 2)
+
+
 def sliding_windows(image: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
     """Windows ``(M, C, size, size)`` of ``image (C, H, W)`` and their centres ``(M, 2)``."""
-    height, width = image.shape[1:]
-    rows = np.arange(0, height, stride)
-    cols = np.arange(0, width, stride)
-    centres = np.stack(np.meshgrid(rows, cols, indexing="ij"), -1).reshape(-1, 2)
+    centres = window_centres(image.shape[1:], stride)
     return crop(image, centres, size), centres
 
 
-def foreground_mask(image: np.ndarray, sigma: float = 2.0) -> np.ndarray:
-    """Pixels of ``image (C, H, W)`` brighter than the Otsu threshold after smoothing."""
+def smoothed(image: np.ndarray) -> np.ndarray:
+    """The channel mean of ``image (C, H, W)``, Gaussian-smoothed: what the prefilter reads."""
+    return ndimage.gaussian_filter(image.mean(0), SMOOTHING_SIGMA)
+
+
+def foreground_threshold(smooth: np.ndarray) -> float:
+    """Otsu's threshold of a smoothed field (``inf`` for a flat one: nothing is foreground)."""
     from skimage.filters import threshold_otsu
 
-    smooth = ndimage.gaussian_filter(image.mean(0), sigma)
-    if np.ptp(smooth) == 0:
-        return np.zeros(smooth.shape, dtype=bool)
-    return smooth > threshold_otsu(smooth)
+    return float("inf") if np.ptp(smooth) == 0 else float(threshold_otsu(smooth))
+
+
+def foreground_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels of ``image (C, H, W)`` brighter than the Otsu threshold after smoothing."""
+    smooth = smoothed(image)
+    return smooth > foreground_threshold(smooth)
+
+
+@dataclass
+class Candidates:
+    """Windows that score as a cell, in the order their centres were given."""
+
+    embedded: np.ndarray  # (M, 2) centres of the windows embedded (past the prefilter)
+    centres: np.ndarray  # (C, 2) centres of the windows scoring as a cell
+    scores: np.ndarray  # (C,) cosine score to the nearest archetype
+    archetypes: np.ndarray  # (C,) index of that archetype in the bank
+
+
+def find_candidates(
+    image: np.ndarray,
+    centres: np.ndarray,
+    bank: CellBank,
+    encoder,
+    *,
+    fill: float,
+    foreground: float | None,
+    threshold: float | None,
+) -> Candidates:
+    """Embed the windows of ``image (C, H, W)`` at ``centres`` and keep those matching an
+    archetype. With ``foreground`` (a threshold of :func:`smoothed`), only windows
+    centred above it are embedded. Reads ``image`` within half a patch (and
+    :data:`SMOOTHING_RADIUS`) of the centres, and ``fill`` past its border: a tile with
+    that halo gives the same candidates as the whole field."""
+    if foreground is not None:
+        inside = smoothed(image)[centres[:, 0], centres[:, 1]] > foreground
+        centres = centres[inside]
+    if len(centres) == 0:  # nothing in the foreground: no window to embed
+        return Candidates(centres, centres, np.zeros(0), np.zeros(0, dtype=int))
+    match = bank.match(encoder.encode(crop(image, centres, bank.patch_size, fill=fill)), threshold)
+    cells = np.flatnonzero(match.is_cell)
+    return Candidates(centres, centres[cells], match.score[cells], match.index[cells])
+
+
+def register_detections(
+    image: np.ndarray,
+    centres: np.ndarray,
+    archetypes: np.ndarray,
+    bank: CellBank,
+    registrar,
+    *,
+    fill: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Register each detection's archetype onto its window and carry the annotations
+    over: warped masks ``(K, 1, P, P)``, orientations ``(K,)`` and points ``(K, 2)`` in
+    window coordinates."""
+    size = bank.patch_size
+    if len(centres) == 0:
+        empty = np.zeros((0, 1, size, size), dtype=bank.masks.dtype)
+        return empty, np.zeros(0), np.zeros((0, 2))
+    queries = crop(image, centres, size, fill=fill)
+    deformation = registrar.register(bank.patches[archetypes], queries)
+    warped = propagate_masks(bank.masks[archetypes], deformation)
+    orient, points = propagate_orientations(
+        bank.orientations[archetypes], bank.centres[archetypes], deformation
+    )
+    return warped, orient, points
 
 
 def non_maximum_suppression(
@@ -195,6 +272,20 @@ class FieldAnnotation:
         return len(self.centres)
 
 
+def check_field(image, bank: CellBank):
+    """``image`` as a field ``(C, H, W)`` with the bank's channels, or a clear error."""
+    if not hasattr(image, "chunks"):  # a dask array stays lazy
+        image = check_array(image, name="field image", ndim=3)
+    if image.ndim != 3:
+        raise InputError(f"field image: expected (C, H, W), found shape {tuple(image.shape)}")
+    if image.shape[0] != bank.patches.shape[1]:
+        raise InputError(
+            f"the field has {image.shape[0]} channel(s), the cell bank's patches "
+            f"{bank.patches.shape[1]}"
+        )
+    return image
+
+
 def annotate_field(
     image: np.ndarray,
     bank: CellBank,
@@ -218,62 +309,73 @@ def annotate_field(
     the smoothed image (Otsu threshold), which skips most of the background cheaply;
     ``"none"`` embeds every window.
     """
-    image = check_array(image, name="field image", ndim=3)
-    if image.shape[0] != bank.patches.shape[1]:
-        raise InputError(
-            f"the field has {image.shape[0]} channel(s), the cell bank's patches "
-            f"{bank.patches.shape[1]}"
-        )
-    size = bank.patch_size
+    image = check_field(image, bank)
+    if prefilter not in ("otsu", "none"):
+        raise InputError(f"prefilter must be 'otsu' or 'none', got {prefilter!r}")
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    windows, centres = sliding_windows(image, size, stride)
-    if prefilter == "otsu":
-        foreground = foreground_mask(image)
-        inside = foreground[centres[:, 0], centres[:, 1]]
-        windows, centres = windows[inside], centres[inside]
-    elif prefilter != "none":
-        raise InputError(f"prefilter must be 'otsu' or 'none', got {prefilter!r}")
-    embeddings = encoder.encode(windows) if len(windows) else np.zeros((0, 1))
+    fill = float(np.median(image))
+    foreground = foreground_threshold(smoothed(image)) if prefilter == "otsu" else None
+    found = find_candidates(
+        image,
+        window_centres(image.shape[1:], stride),
+        bank,
+        encoder,
+        fill=fill,
+        foreground=foreground,
+        threshold=threshold,
+    )
     timings["detect: embed windows"] = time.perf_counter() - t
     t = time.perf_counter()
-    match = bank.match(embeddings, threshold)
-    candidates = np.flatnonzero(match.is_cell)
-    kept = candidates[
-        non_maximum_suppression(
-            centres[candidates], match.score[candidates], (nms_distance or 0.35) * size
-        )
-    ][:max_cells]
+    kept = select_detections(found, bank.patch_size, nms_distance, max_cells)
     timings["detect: match + NMS"] = time.perf_counter() - t
     t = time.perf_counter()
-    arch = match.index[kept]
-    queries = windows[kept]
-    deformation = registrar.register(bank.patches[arch], queries) if len(kept) else None
+    warped, orient, points = register_detections(
+        image, found.centres[kept], found.archetypes[kept], bank, registrar, fill=fill
+    )
     timings["register"] = time.perf_counter() - t
     t = time.perf_counter()
-    if len(kept):
-        warped = propagate_masks(bank.masks[arch], deformation)
-        orient, points = propagate_orientations(
-            bank.orientations[arch], bank.centres[arch], deformation
-        )
-    else:
-        warped = np.zeros((0, 1, size, size), dtype=bank.masks.dtype)
-        orient, points = np.zeros(0), np.zeros((0, 2))
-    offset = centres[kept] - size // 2
-    labels, unique = stitch(image.shape[1:], warped, centres[kept], max_overlap=max_overlap)
+    result = assemble(
+        image.shape[1:], found, kept, warped, orient, points, bank.patch_size, max_overlap
+    )
     timings["propagate + stitch"] = time.perf_counter() - t
-    nms_windows, kept = centres[kept], kept[unique]
+    result.timings = timings
+    return result
+
+
+def select_detections(
+    found: Candidates, size: int, nms_distance: float | None, max_cells: int
+) -> np.ndarray:
+    """Indices into ``found``'s candidates that survive non-maximum suppression at
+    ``nms_distance`` patches (default 0.35), best first, at most ``max_cells``."""
+    keep = non_maximum_suppression(found.centres, found.scores, (nms_distance or 0.35) * size)
+    return keep[:max_cells]
+
+
+def assemble(
+    shape: tuple[int, int],
+    found: Candidates,
+    kept: np.ndarray,
+    warped: np.ndarray,
+    orient: np.ndarray,
+    points: np.ndarray,
+    size: int,
+    max_overlap: float,
+) -> FieldAnnotation:
+    """Stitch the registered detections ``kept`` (best first) into the field's annotation."""
+    centres = found.centres[kept]
+    labels, unique = stitch(shape, warped, centres, max_overlap=max_overlap)
+    final = kept[unique]
     return FieldAnnotation(
         labels=labels,
-        centres=(points + offset)[unique],
+        centres=(points + centres - size // 2)[unique],
         orientations=orient[unique],
-        archetypes=arch[unique],
-        scores=match.score[kept],
-        windows=centres[kept],
+        archetypes=found.archetypes[final],
+        scores=found.scores[final],
+        windows=found.centres[final],
         warped_masks=warped[unique],
-        timings=timings,
-        embedded_windows=centres,
-        candidate_windows=centres[candidates],
-        candidate_scores=match.score[candidates],
-        nms_windows=nms_windows,
+        embedded_windows=found.embedded,
+        candidate_windows=found.centres,
+        candidate_scores=found.scores,
+        nms_windows=centres,
     )
