@@ -123,6 +123,25 @@ def tiles(shape: tuple[int, ...], tile: int, halo: int) -> list[Tile]:
     return out
 
 
+def map_tiles(client: Any, function, *arguments: Any) -> list:
+    """``function(*arguments)`` once per tile, on ``client``'s cluster, results in order.
+
+    An argument given as a ``list`` holds one item per tile (all such lists have the
+    same length); any other argument goes to every call as it is (scatter a fitted
+    component first, so it travels once). A lazy dask array among the items (a tile's
+    block of a Zarr field) is read on the worker that runs the call.
+    """
+    dask = require("dask", install="morphospace-core[scale]", needed_for="running on a cluster")
+    lengths = {len(a) for a in arguments if isinstance(a, list)}
+    if len(lengths) != 1:
+        raise ConfigError(f"map_tiles: expected lists of one length, found lengths {lengths}")
+    tasks = [
+        dask.delayed(function)(*[a[i] if isinstance(a, list) else a for a in arguments])
+        for i in range(lengths.pop())
+    ]
+    return client.gather(client.compute(tasks))
+
+
 def _dask_array():
     return require("dask.array", install="morphospace-core[scale]", needed_for="chunked inference")
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from morphospace.core.dependencies import require
-from morphospace.core.distributed import Tile, median_in_chunks, tiles
+from morphospace.core.distributed import Tile, map_tiles, median_in_chunks, tiles
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.propagation import (
     SMOOTHING_RADIUS,
@@ -91,15 +91,9 @@ def annotate_in_chunks(
 
 
 def _per_tile(client, image, grid: list[Tile], function, *arguments) -> list:
-    """``function(block, tile, *arguments)`` on every tile's outer block, on the cluster.
-    An argument given as a list (one item per tile) is split between the tiles."""
-    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked annotation")
-    tasks = []
-    for i, tile in enumerate(grid):
-        own = [a[i] if isinstance(a, list) else a for a in arguments]
-        block = image[(slice(None), *tile.outer)]
-        tasks.append(dask.delayed(function)(block, tile, *own))
-    return client.gather(client.compute(tasks))
+    """``function(block, tile, *arguments)`` on every tile's outer block (see ``map_tiles``)."""
+    blocks = [image[(slice(None), *tile.outer)] for tile in grid]
+    return map_tiles(client, function, blocks, grid, *arguments) if grid else []
 
 
 def _smoothed_core(block, tile: Tile) -> np.ndarray:

@@ -64,13 +64,71 @@ def embed_volume(
     return torch.cat(out), grid
 
 
-def paint(grid_labels: np.ndarray, shape: tuple[int, int, int], stride: int) -> np.ndarray:
-    """Voxel labels from labels on the window grid: each voxel takes its nearest centre's."""
+def _axis_weights(box: slice, grid_start: int, grid_size: int, stride: int):
+    """Per voxel of ``box`` along one axis: the window centres before and after it (as
+    indices from ``grid_start``) and the weight of the one after, from global voxel
+    coordinates, so that a tile computes the very numbers the whole volume does."""
+    voxels = np.arange(box.start, box.stop)
+    before = np.minimum(voxels // stride, grid_size - 1)
+    after = np.minimum(before + 1, grid_size - 1)
+    weight = np.clip((voxels - before * stride) / stride, 0.0, 1.0)
+    weight[after == before] = 0.0  # past the last centre: copy it
+    return before - grid_start, after - grid_start, weight
+
+
+def paint(
+    grid_labels: np.ndarray,
+    shape: tuple[int, int, int],
+    stride: int,
+    box: tuple[slice, ...] | None = None,
+    grid_start: tuple[int, ...] = (0, 0, 0),
+    grid_size: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Voxel labels from labels on the window grid: each voxel takes its nearest centre's.
+
+    ``box`` (default: every voxel of ``shape``) picks the voxels; ``grid_labels`` then
+    holds the grid from ``grid_start`` of a grid of ``grid_size`` centres."""
+    box = box or tuple(slice(0, n) for n in shape)
+    grid_size = grid_size or grid_labels.shape
     index = [
-        np.clip(np.ceil(np.arange(s) / stride - 0.5).astype(int), 0, g - 1)  # ties: lower
-        for s, g in zip(shape, grid_labels.shape, strict=True)
+        np.clip(np.ceil(np.arange(b.start, b.stop) / stride - 0.5).astype(int), 0, g - 1) - start
+        for b, g, start in zip(box, grid_size, grid_start, strict=True)  # ties: lower
     ]
     return grid_labels[np.ix_(*index)]
+
+
+def interpolate_box(
+    z: torch.Tensor,
+    box: tuple[slice, ...],
+    stride: int,
+    curvature: float | None,
+    grid_start: tuple[int, ...] = (0, 0, 0),
+    grid_size: tuple[int, ...] | None = None,
+) -> torch.Tensor:
+    """Embeddings ``(voxels, d)`` of the voxels in ``box``, trilinear between the window
+    centres of ``z`` ``(gd, gh, gw, d)`` (the grid from ``grid_start`` of a grid of
+    ``grid_size`` centres); voxels past the last centre copy it.
+
+    Points on the ball are interpolated in the tangent space at the origin
+    (``logmap0``, interpolate, ``expmap0``).
+    """
+    grid_size = grid_size or tuple(z.shape[:3])
+    flat = z if curvature is None else poincare_ball(curvature).logmap0(z)
+    axes = [
+        _axis_weights(b, start, g, stride)
+        for b, start, g in zip(box, grid_start, grid_size, strict=True)
+    ]
+    out = 0
+    for corner in np.ndindex(2, 2, 2):
+        index, weight = [], 1.0
+        for axis, (before, after, w) in enumerate(axes):
+            shape = [1, 1, 1]
+            shape[axis] = -1
+            index.append(torch.from_numpy((after if corner[axis] else before).reshape(shape)))
+            weight = weight * torch.from_numpy((w if corner[axis] else 1 - w).reshape(shape))
+        out = out + weight[..., None].to(flat.dtype) * flat[index[0], index[1], index[2]]
+    out = out.reshape(-1, flat.shape[-1])
+    return out if curvature is None else poincare_ball(curvature).expmap0(out)
 
 
 def interpolate_embeddings(
@@ -80,25 +138,57 @@ def interpolate_embeddings(
     stride: int,
     curvature: float | None,
 ) -> torch.Tensor:
-    """Embeddings at every voxel ``(D*H*W, d)``, trilinear between window centres.
+    """Embeddings at every voxel ``(D*H*W, d)`` of a volume of ``shape``, from window
+    embeddings ``z`` ``(G, d)`` on a ``grid``: :func:`interpolate_box` of the whole."""
+    whole = tuple(slice(0, n) for n in shape)
+    return interpolate_box(z.reshape(*grid, -1), whole, stride, curvature)
 
-    Points on the ball are interpolated in the tangent space at the origin
-    (``logmap0``, interpolate, ``expmap0``); voxels past the last centre copy it.
-    """
-    flat = z if curvature is None else poincare_ball(curvature).logmap0(z)
-    field = flat.T.reshape(1, -1, *grid)
-    size = tuple((g - 1) * stride + 1 for g in grid)
-    if any(g > 1 for g in grid):
-        field = F.interpolate(field, size=size, mode="trilinear", align_corners=True)
-    pad = [
-        p
-        for s, n in zip(reversed(shape), reversed(field.shape[2:]), strict=True)
-        for p in (0, max(s - n, 0))
+
+def fit_levels(
+    z: torch.Tensor,
+    n_clusters: tuple[int, ...],
+    curvature: float | None,
+    n_init: int = 4,
+    seed: int = 0,
+    max_points: int | None = 8192,
+) -> list[torch.Tensor]:
+    """The centroids of each level, fitted on window embeddings ``z`` ``(G, d)`` (on a
+    random subsample of ``max_points`` of them when there are more)."""
+    sample = z
+    if max_points is not None and len(z) > max_points:  # fit on a subsample, label all
+        rows = np.random.default_rng(seed).choice(len(z), max_points, replace=False)
+        sample = z[torch.from_numpy(np.sort(rows))]
+    return [
+        torch.from_numpy(kmeans(sample, k, curvature, n_init=n_init, seed=seed).centroids)
+        for k in n_clusters
     ]
-    field = F.pad(field, pad, mode="replicate") if any(pad) else field
-    field = field[:, :, : shape[0], : shape[1], : shape[2]]
-    out = field.reshape(field.shape[1], -1).T
-    return out if curvature is None else poincare_ball(curvature).expmap0(out)
+
+
+def label_box(
+    z: torch.Tensor,
+    centroids: list[torch.Tensor],
+    box: tuple[slice, ...],
+    stride: int,
+    curvature: float | None,
+    upsample: str,
+    grid_start: tuple[int, ...] = (0, 0, 0),
+    grid_size: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Label maps ``(levels, *box)`` of the voxels in ``box``, from window embeddings
+    ``z`` ``(gd, gh, gw, d)`` (see :func:`interpolate_box`) and each level's centroids."""
+    shape = tuple(b.stop - b.start for b in box)
+    grid_size = grid_size or tuple(z.shape[:3])
+    levels = []
+    if upsample == "interpolate" and stride > 1:
+        dense = interpolate_box(z, box, stride, curvature, grid_start, grid_size)
+        for c in centroids:
+            levels.append(nearest_centroid(dense, c, curvature).reshape(shape))
+    else:
+        flat = z.reshape(-1, z.shape[-1])
+        for c in centroids:
+            grid_labels = nearest_centroid(flat, c, curvature).reshape(z.shape[:3])
+            levels.append(paint(grid_labels, shape, stride, box, grid_start, grid_size))
+    return np.stack(levels).astype(np.int32)
 
 
 def segment_volume(
@@ -122,26 +212,11 @@ def segment_volume(
     gives each voxel the label of its nearest window centre. With more than
     ``max_points`` windows, k-means is fitted on a random subsample of that size.
     """
-    shape = volume.shape[1:]
     z, grid = embed_volume(embed, volume, patch_size, stride, batch_size)
     z = z.double()
-    dense = None
-    if upsample == "interpolate" and stride > 1:
-        dense = interpolate_embeddings(z, grid, shape, stride, curvature)
-    sample = z
-    if max_points is not None and len(z) > max_points:  # fit on a subsample, label all
-        rows = np.random.default_rng(seed).choice(len(z), max_points, replace=False)
-        sample = z[torch.from_numpy(np.sort(rows))]
-    levels = []
-    for k in n_clusters:
-        result = kmeans(sample, k, curvature, n_init=n_init, seed=seed)
-        if dense is None:
-            labels = nearest_centroid(z, torch.from_numpy(result.centroids), curvature)
-            levels.append(paint(labels.reshape(grid), shape, stride))
-        else:
-            labels = nearest_centroid(dense, torch.from_numpy(result.centroids), curvature)
-            levels.append(labels.reshape(shape))
-    return np.stack(levels).astype(np.int32)
+    centroids = fit_levels(z, n_clusters, curvature, n_init, seed, max_points)
+    whole = tuple(slice(0, n) for n in volume.shape[1:])
+    return label_box(z.reshape(*grid, -1), centroids, whole, stride, curvature, upsample)
 
 
 def region_sizes(maps: np.ndarray) -> pd.DataFrame:
@@ -190,6 +265,15 @@ class HierarchicalSegmenter(Segmenter):
         self.check_is_fitted()
         return self.vae_.config.patch_size
 
+    def embedder(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], float | None]:
+        """What embeds a batch of windows for clustering, and the curvature k-means uses
+        (``None``: Euclidean, for a Euclidean latent or ``cluster_space: tangent``)."""
+        cfg = self.config
+        curvature = cfg.curvature if cfg.latent == "poincare" else None
+        if curvature is not None and cfg.cluster_space == "tangent":
+            return partial(_tangent_embedding, self.vae_.embed_patches, curvature), None
+        return self.vae_.embed_patches, curvature
+
     def segment(self, x) -> Segmentation:
         """Label maps ``(N, levels, D, H, W)`` of volumes ``(N, C, D, H, W)``, region sizes."""
         self.check_is_fitted()
@@ -202,11 +286,7 @@ class HierarchicalSegmenter(Segmenter):
                 f"volumes: spatial shape {volumes.shape[2:]} is smaller than the patch "
                 f"{patch_size}^3 that {self.name} embeds"
             )
-        curvature = cfg.curvature if cfg.latent == "poincare" else None
-        embed = self.vae_.embed_patches
-        if curvature is not None and cfg.cluster_space == "tangent":
-            embed = partial(_tangent_embedding, self.vae_.embed_patches, curvature)
-            curvature = None
+        embed, curvature = self.embedder()
         maps = np.stack(
             [
                 segment_volume(
