@@ -93,3 +93,66 @@ def test_tiles_cover_the_field_once_and_read_a_halo_inside_it():
     assert grid[1].outer == (slice(0, 6), slice(2, 7)) and grid[1].offset.tolist() == [0, 2]
     with pytest.raises(ConfigError, match="tile: expected a positive"):
         tiles((10, 7), 0, 2)
+
+
+@pytest.mark.slow
+def test_a_pipeline_run_on_workers_gives_the_in_memory_result(tmp_path):
+    import anndata
+    from click.testing import CliRunner
+
+    from morphospace.core.cli import cli
+
+    runs = {}
+    for name, flags in (("here", []), ("workers", ["--workers", "2"])):
+        result = CliRunner().invoke(
+            cli, ["run", "example.blobs_pipeline", "--out", str(tmp_path / name), *flags]
+        )
+        assert result.exit_code == 0, result.output
+        runs[name] = anndata.read_h5ad(tmp_path / name / "result.h5ad")
+    embedded = [k for k in runs["here"].obsm if k.startswith("X_")]
+    assert embedded
+    for key in embedded:
+        np.testing.assert_array_equal(runs["workers"].obsm[key], runs["here"].obsm[key])
+
+
+def test_a_cluster_is_context_local_and_encodes_in_chunks(client, encoder):
+    from morphospace.core import tl
+    from morphospace.core.distributed import current_cluster, use_cluster
+
+    adata = anndata_of(np.random.default_rng(1).normal(size=(30, 6)))
+    assert current_cluster() is None
+    with use_cluster(client):
+        assert current_cluster() is client
+        tl.encode(adata, encoder, fit=False, key_added="chunked")
+    assert current_cluster() is None
+    np.testing.assert_array_equal(adata.obsm["X_chunked"], encoder.encode(adata.X))
+
+
+def anndata_of(x):
+    import anndata
+
+    return anndata.AnnData(x.astype(np.float32))
+
+
+def test_the_cli_refuses_a_scheduler_and_workers_together():
+    from click.testing import CliRunner
+
+    from morphospace.core.cli import cli
+
+    both = ["--scheduler", "tcp://127.0.0.1:9", "--workers", "2"]
+    result = CliRunner().invoke(cli, ["run", "example.blobs_pipeline", "--out", "o", *both])
+    assert result.exit_code == 2 and "not both" in result.output
+
+
+@pytest.mark.slow
+def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "morphospace.core", "run", "example.blobs_pipeline"]
+    command += ["--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert "could not reach a Dask scheduler at 'tcp://127.0.0.1:9'" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not (tmp_path / "o").exists()

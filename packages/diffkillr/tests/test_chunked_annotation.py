@@ -71,3 +71,22 @@ def test_a_bad_field_is_refused_before_any_tile_runs(field_and_annotator, client
     nan[0, 50, 50] = np.nan
     with pytest.raises(InputError, match="field image: contains NaN"):
         annotate_in_chunks(annotator, nan, client, tile=30)
+
+
+@pytest.mark.slow
+def test_tl_segment_on_a_cluster_gives_the_in_memory_maps_and_cells(field_and_annotator, client):
+    import anndata
+
+    from morphospace.core import tl
+    from morphospace.core.distributed import use_cluster
+
+    image, annotator = field_and_annotator
+    annotator.config = annotator.config.model_copy(update={"prefilter": "otsu"})
+    fields = np.concatenate([image, np.zeros_like(image[:1])])[None]  # + annotation channel
+    here, there = anndata.AnnData(np.zeros((1, 1))), anndata.AnnData(np.zeros((1, 1)))
+    here.obsm["fields"] = there.obsm["fields"] = fields
+    tl.segment(here, annotator, use_rep="fields", fit=False, key_added="cells")
+    with use_cluster(client):
+        tl.segment(there, annotator, use_rep="fields", fit=False, key_added="cells")
+    np.testing.assert_array_equal(there.obsm["cells"], here.obsm["cells"])
+    assert there.uns["cells"]["cells"].equals(here.uns["cells"]["cells"])

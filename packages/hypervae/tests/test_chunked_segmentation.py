@@ -51,3 +51,12 @@ def test_a_bad_volume_is_refused(volume_and_segmenter, client):
         segment_in_chunks(segmenter, np.concatenate([volume, volume]), client)
     with pytest.raises(InputError, match="smaller than the patch"):
         segment_in_chunks(segmenter, volume[:, :2], client)
+
+
+@pytest.mark.slow
+def test_segment_on_a_cluster_gives_the_maps_and_regions_of_segment(volume_and_segmenter, client):
+    volume, segmenter = volume_and_segmenter
+    here = segmenter.segment(volume[None])
+    there = segmenter.segment_on_cluster(volume[None], client)
+    np.testing.assert_array_equal(there.label_maps, here.label_maps)
+    assert there.tables["regions"].equals(here.tables["regions"])

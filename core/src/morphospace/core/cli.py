@@ -253,14 +253,44 @@ def validate(pipeline: str) -> None:
     help="Folder that files named in the pipeline (its dataset's path and params, steps' "
     "params such as backbone weights) are read from; none is read elsewhere.",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Apply fitted components on the Dask cluster of this scheduler (tcp://host:8786).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Apply fitted components on a local Dask cluster of N worker processes.",
+)
 def run(
-    pipeline: str, out: Path, overwrite: bool, checkpoints: Path | None, inputs: Path | None
+    pipeline: str,
+    out: Path,
+    overwrite: bool,
+    checkpoints: Path | None,
+    inputs: Path | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
-    """Run a pipeline (a YAML/JSON file or an example name) into OUT."""
+    """Run a pipeline (a YAML/JSON file or an example name) into OUT.
+
+    With --scheduler or --workers, encoders and segmenters are applied chunk by chunk
+    (tile by tile) on a Dask cluster once fitted (needs morphospace-core[scale]).
+    """
     from morphospace.core.pipeline import run as run_pipeline
 
+    if scheduler is not None and workers is not None:
+        raise click.UsageError("give --scheduler (a running cluster) or --workers, not both")
     result = run_pipeline(
-        pipeline, out, overwrite=overwrite, checkpoints=checkpoints, inputs=inputs
+        pipeline,
+        out,
+        overwrite=overwrite,
+        checkpoints=checkpoints,
+        inputs=inputs,
+        scheduler=scheduler,
+        workers=workers,
     )
     _print_metrics(result.metrics)
     click.echo(f"results in {result.out} (report: {result.out / 'report.html'})")

@@ -16,13 +16,35 @@ statistics it gathers from them (:func:`median_in_chunks`, :func:`histogram_in_c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from morphospace.core.dependencies import require
-from morphospace.core.errors import ConfigError, InputError
+from morphospace.core.errors import ConfigError, InputError, MorphospaceError
+
+_CLUSTER: ContextVar[Any] = ContextVar("morphospace_cluster", default=None)
+
+
+@contextmanager
+def use_cluster(client: Any) -> Iterator[Any]:
+    """Within the block, ``tl.encode`` and ``tl.segment`` (and so every pipeline step)
+    apply fitted components on ``client``'s cluster: encoders chunk by chunk,
+    segmenters through their ``segment_on_cluster``. Context-local, like a listener."""
+    token = _CLUSTER.set(client)
+    try:
+        yield client
+    finally:
+        _CLUSTER.reset(token)
+
+
+def current_cluster() -> Any:
+    """The client of the enclosing :func:`use_cluster` block, or ``None``."""
+    return _CLUSTER.get()
 
 
 def connect(scheduler: str | None = None, *, n_workers: int = 2, memory_limit: str = "4GiB"):
@@ -34,7 +56,13 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, memory_limit: s
         "distributed", install="morphospace-core[scale]", needed_for="running on a Dask cluster"
     )
     if scheduler is not None:
-        return distributed.Client(scheduler)
+        try:
+            return distributed.Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise MorphospaceError(
+                f"could not reach a Dask scheduler at {scheduler!r} within 10 s ({exc}); "
+                "start one (dask scheduler) or leave --scheduler out to use local workers"
+            ) from exc
     if n_workers < 1:
         raise ConfigError(f"n_workers: expected at least 1, found {n_workers}")
     # a client that starts its own LocalCluster also stops it when closed

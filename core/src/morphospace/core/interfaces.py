@@ -80,6 +80,12 @@ class Segmenter(Component):
     def fit_segment(self, x: Any, y: Any = None) -> Segmentation:
         return self.fit(x, y).segment(x)
 
+    def segment_on_cluster(self, x: Any, client: Any) -> Segmentation:
+        """``segment`` with the work spread over a Dask ``client``'s cluster, tile by
+        tile, for fields too large for one machine; the same result. A method without a
+        tiled version keeps this default: ``segment`` here."""
+        return self.segment(x)
+
 
 class Registrar(Component):
     """Finds the deformation that aligns a moving image to a fixed one."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from morphospace.core.distributed import current_cluster, encode_in_chunks
 from morphospace.core.errors import InputError
 from morphospace.core.geometry import Geometry, check_input_kind
 from morphospace.core.segmentation import Segmentation
@@ -190,7 +191,12 @@ def encode(
         elif enc.config.requires_labels:
             raise InputError(f"{enc.name} learns from labels: pass labels='<obs column>'")
         enc.fit(x[rows], y)
-    z = check_array(enc.encode(x), name=f"{enc.name} output", ndim=2)
+    client = current_cluster()
+    if client is not None:  # chunk by chunk on the cluster: the same rows
+        z = np.asarray(encode_in_chunks(enc, x, client).compute())
+    else:
+        z = enc.encode(x)
+    z = check_array(z, name=f"{enc.name} output", ndim=2)
     if z.shape[0] != adata.n_obs:
         raise InputError(f"{enc.name} returned {z.shape[0]} outputs for {adata.n_obs} observations")
     key = key_added or default_key(enc)
@@ -229,7 +235,8 @@ def segment(
             raise InputError(f"fit_on={fit_on!r} selects no observations")
         y = None if labels is None else get_rep(adata, labels)[rows]
         seg.fit(x[rows], y)
-    result = seg.segment(x)
+    client = current_cluster()
+    result = seg.segment(x) if client is None else seg.segment_on_cluster(x, client)
     if not isinstance(result, Segmentation):
         raise InputError(
             f"{seg.name}.segment must return a Segmentation, found {type(result).__name__}"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from morphospace.core.atomic import atomic_directory
+from morphospace.core.distributed import connect, use_cluster
 from morphospace.core.errors import MorphospaceError, PipelineError
 from morphospace.core.pipeline.exports import export_images
 from morphospace.core.pipeline.paths import check_path_names, place_paths
@@ -136,6 +139,17 @@ def resolve(
     return pipeline.model_copy(update={"steps": steps, "versions": versions, "dataset": dataset})
 
 
+@contextmanager
+def _cluster(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """The Dask cluster the run applies components on, if one was asked for."""
+    if scheduler is None and workers is None:
+        yield None
+        return
+    with connect(scheduler, n_workers=workers or 2) as client, use_cluster(client):
+        logger.info("applying fitted components on %s", client)
+        yield client
+
+
 def run(
     pipeline: Pipeline | str | Path | dict,
     out: str | Path,
@@ -144,12 +158,17 @@ def run(
     report: bool = True,
     checkpoints: str | Path | None = None,
     inputs: str | Path | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> RunResult:
     """Run ``pipeline`` and write its results to ``out`` (all or nothing).
 
     ``checkpoints`` is the folder under which steps may keep resumable training state
     (a step's ``training.checkpoint_dir`` names a subfolder of it); ``inputs`` the
     folder that files named by steps' params (e.g. backbone weights) are read from.
+    With ``scheduler`` (a Dask scheduler's address) or ``workers`` (that many local
+    worker processes), fitted components are applied on that cluster
+    (:func:`~morphospace.core.distributed.use_cluster`); fitting stays in this process.
     """
     registry = registry or default_registry()
     pipeline = load_pipeline(pipeline, registry)
@@ -168,7 +187,7 @@ def run(
                 version,
                 resolved.versions[name],
             )
-    with atomic_directory(out, overwrite=overwrite) as tmp:
+    with _cluster(scheduler, workers), atomic_directory(out, overwrite=overwrite) as tmp:
         random.seed(pipeline.seed)
         np.random.seed(pipeline.seed)
         logger.info("loading dataset %s", pipeline.dataset.name or pipeline.dataset.path)

@@ -57,6 +57,11 @@ def cell_table(annotations: list[FieldAnnotation]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _segmentation(annotations: list[FieldAnnotation]) -> Segmentation:
+    maps = np.stack([a.labels[None] for a in annotations]).astype(np.int32)
+    return Segmentation(maps, {"cells": cell_table(annotations)})
+
+
 def patch_size_for(annotations: np.ndarray) -> int:
     """The patch side for the cells annotated in ``annotations (N, 1, H, W)``: room for a
     typical cell and a ring of context, ``PATCH_PER_CELL`` times the median
@@ -182,9 +187,16 @@ class Annotator(Segmenter):
         """
         self.check_is_fitted()
         images, _ = self._split(x)
-        annotations = [self.annotate(image) for image in images]
-        maps = np.stack([a.labels[None] for a in annotations]).astype(np.int32)
-        return Segmentation(maps, {"cells": cell_table(annotations)})
+        return _segmentation([self.annotate(image) for image in images])
+
+    def segment_on_cluster(self, x, client) -> Segmentation:
+        """:meth:`segment`, each field annotated tile by tile on ``client``'s cluster
+        (:func:`~morphospace.diffkillr.chunked_annotation.annotate_in_chunks`)."""
+        from morphospace.diffkillr.chunked_annotation import annotate_in_chunks
+
+        self.check_is_fitted()
+        images, _ = self._split(x)
+        return _segmentation([annotate_in_chunks(self, image, client) for image in images])
 
     # ------------------------------------------------------------------ report
     def report_figures(self, context: FigureContext) -> list[Figure]:

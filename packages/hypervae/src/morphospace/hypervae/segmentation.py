@@ -307,6 +307,16 @@ class HierarchicalSegmenter(Segmenter):
         )
         return Segmentation(maps, {"regions": region_sizes(maps)})
 
+    def segment_on_cluster(self, x, client) -> Segmentation:
+        """:meth:`segment`, each volume segmented tile by tile on ``client``'s cluster
+        (:func:`~morphospace.hypervae.chunked_segmentation.segment_in_chunks`)."""
+        from morphospace.hypervae.chunked_segmentation import segment_in_chunks
+
+        self.check_is_fitted()
+        volumes = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
+        maps = np.stack([segment_in_chunks(self, volume, client) for volume in volumes])
+        return Segmentation(maps, {"regions": region_sizes(maps)})
+
     # ------------------------------------------------------------------ persistence
     def _save_state(self, directory: Path) -> None:
         if self.is_fitted():
