@@ -76,6 +76,7 @@ def test_a_bad_field_is_refused_before_any_tile_runs(field_and_annotator, client
 @pytest.mark.slow
 def test_tl_segment_on_a_cluster_gives_the_in_memory_maps_and_cells(field_and_annotator, client):
     import anndata
+    import dask.array as da
 
     from morphospace.core import tl
     from morphospace.core.distributed import use_cluster
@@ -86,6 +87,7 @@ def test_tl_segment_on_a_cluster_gives_the_in_memory_maps_and_cells(field_and_an
     here, there = anndata.AnnData(np.zeros((1, 1))), anndata.AnnData(np.zeros((1, 1)))
     here.obsm["fields"] = there.obsm["fields"] = fields
     tl.segment(here, annotator, use_rep="fields", fit=False, key_added="cells")
+    there.obsm["fields"] = da.from_array(fields, chunks=(1, 1, 40, 40))  # read with lazy=True
     with use_cluster(client):
         tl.segment(there, annotator, use_rep="fields", fit=False, key_added="cells")
     np.testing.assert_array_equal(there.obsm["cells"], here.obsm["cells"])

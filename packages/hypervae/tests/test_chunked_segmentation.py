@@ -55,8 +55,11 @@ def test_a_bad_volume_is_refused(volume_and_segmenter, client):
 
 @pytest.mark.slow
 def test_segment_on_a_cluster_gives_the_maps_and_regions_of_segment(volume_and_segmenter, client):
+    import dask.array as da
+
     volume, segmenter = volume_and_segmenter
     here = segmenter.segment(volume[None])
-    there = segmenter.segment_on_cluster(volume[None], client)
+    lazy = da.from_array(volume[None], chunks=(1, 1, 12, 12, 12))
+    there = segmenter.segment_on_cluster(lazy, client)
     np.testing.assert_array_equal(there.label_maps, here.label_maps)
     assert there.tables["regions"].equals(here.tables["regions"])

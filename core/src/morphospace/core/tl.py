@@ -63,8 +63,11 @@ def default_key(component: Any) -> str:
     return component.name.rsplit(".", 1)[-1].lower()
 
 
-def get_rep(adata: AnnData, use_rep: str | None) -> np.ndarray:
-    """``adata.X`` for ``None``/``"X"``, else ``adata.obsm[use_rep]`` (``X_`` optional)."""
+def get_rep(adata: AnnData, use_rep: str | None, lazy: bool = False) -> np.ndarray:
+    """``adata.X`` for ``None``/``"X"``, else ``adata.obsm[use_rep]`` (``X_`` optional).
+
+    With ``lazy``, a dask array (an image read with ``lazy=True``) is returned as it is,
+    for a component applied chunk by chunk on a cluster; otherwise it is read."""
     if use_rep in (None, "X"):
         if adata.X is None:
             raise InputError("adata.X is empty; pass use_rep= naming an obsm key")
@@ -73,6 +76,8 @@ def get_rep(adata: AnnData, use_rep: str | None) -> np.ndarray:
     for key in (use_rep, f"X_{use_rep}"):
         if key in adata.obsm:
             value = adata.obsm[key]
+            if lazy and hasattr(value, "chunks") and hasattr(value, "compute"):
+                return value
             return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value)
     raise InputError(
         f"use_rep={use_rep!r} is not in adata.obsm; available keys: "
@@ -177,7 +182,8 @@ def encode(
     Label maps and per-object tables come from a Segmenter: see :func:`segment`.
     """
     enc = as_component("encoder", encoder, params)
-    x = get_rep(adata, use_rep)
+    client = current_cluster()
+    x = get_rep(adata, use_rep, lazy=client is not None)
     check_input_kind(x.shape, enc.input_kinds, enc.name, f"use_rep={use_rep or 'X'!r}")
     if fit:
         rows = select(adata, fit_on)
@@ -191,7 +197,6 @@ def encode(
         elif enc.config.requires_labels:
             raise InputError(f"{enc.name} learns from labels: pass labels='<obs column>'")
         enc.fit(x[rows], y)
-    client = current_cluster()
     if client is not None:  # chunk by chunk on the cluster: the same rows
         z = np.asarray(encode_in_chunks(enc, x, client).compute())
     else:
@@ -227,7 +232,8 @@ def segment(
     ``obs`` column as obs names) and the record of the call to ``uns[<key_added>]``.
     """
     seg = as_component("segmenter", segmenter, params)
-    x = get_rep(adata, use_rep)
+    client = current_cluster()
+    x = get_rep(adata, use_rep, lazy=client is not None)
     check_input_kind(x.shape, seg.input_kinds, seg.name, f"use_rep={use_rep!r}")
     if fit:
         rows = select(adata, fit_on)
@@ -235,7 +241,6 @@ def segment(
             raise InputError(f"fit_on={fit_on!r} selects no observations")
         y = None if labels is None else get_rep(adata, labels)[rows]
         seg.fit(x[rows], y)
-    client = current_cluster()
     result = seg.segment(x) if client is None else seg.segment_on_cluster(x, client)
     if not isinstance(result, Segmentation):
         raise InputError(

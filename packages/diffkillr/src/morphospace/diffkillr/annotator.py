@@ -195,7 +195,16 @@ class Annotator(Segmenter):
         from morphospace.diffkillr.chunked_annotation import annotate_in_chunks
 
         self.check_is_fitted()
-        images, _ = self._split(x)
+        if hasattr(x, "chunks"):  # a lazy field stays on disk until its tiles are read
+            if x.ndim != 4 or x.shape[1] < 2:
+                raise InputError(
+                    f"{self.name}: expected fields (N, C + 1, H, W), found shape {x.shape}"
+                )
+            channel = self.config.annotation_channel % x.shape[1]
+            keep = [c for c in range(x.shape[1]) if c != channel]
+            images = x[:, keep].astype(np.float32)
+        else:
+            images, _ = self._split(x)
         return _segmentation([annotate_in_chunks(self, image, client) for image in images])
 
     # ------------------------------------------------------------------ report

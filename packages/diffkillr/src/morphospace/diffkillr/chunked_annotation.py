@@ -24,8 +24,8 @@ import numpy as np
 from morphospace.core.dependencies import require
 from morphospace.core.distributed import Tile, map_tiles, median_in_chunks, tiles
 from morphospace.core.validation import check_array
+from morphospace.diffkillr.foreground import SMOOTHING_RADIUS, smoothed
 from morphospace.diffkillr.propagation import (
-    SMOOTHING_RADIUS,
     Candidates,
     FieldAnnotation,
     assemble,
@@ -33,7 +33,6 @@ from morphospace.diffkillr.propagation import (
     find_candidates,
     register_detections,
     select_detections,
-    smoothed,
 )
 
 #: Bins of the smoothed field's histogram: the number scikit-image's Otsu uses.

@@ -25,6 +25,7 @@ from morphospace.core.deformation import Deformation
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.cell_bank import CellBank
+from morphospace.diffkillr.foreground import foreground_threshold, smoothed
 
 
 def propagate_masks(masks: np.ndarray, deformation: Deformation) -> np.ndarray:
@@ -95,12 +96,6 @@ def propagate_orientations(
 
 
 # ---------------------------------------------------------------------- detection
-#: Smoothing (pixels) before the Otsu prefilter, and how far it reaches (scipy's
-#: ``gaussian_filter`` truncates at 4 sigma): the halo a tile needs for exact values.
-SMOOTHING_SIGMA = 2.0
-SMOOTHING_RADIUS = int(4.0 * SMOOTHING_SIGMA + 0.5)
-
-
 def window_centres(shape: tuple[int, int], stride: int) -> np.ndarray:
     """Centres ``(M, 2)`` of the windows on a ``stride`` grid over a field, row-major."""
     rows, cols = np.arange(0, shape[0], stride), np.arange(0, shape[1], stride)
@@ -111,24 +106,6 @@ def sliding_windows(image: np.ndarray, size: int, stride: int) -> tuple[np.ndarr
     """Windows ``(M, C, size, size)`` of ``image (C, H, W)`` and their centres ``(M, 2)``."""
     centres = window_centres(image.shape[1:], stride)
     return crop(image, centres, size), centres
-
-
-def smoothed(image: np.ndarray) -> np.ndarray:
-    """The channel mean of ``image (C, H, W)``, Gaussian-smoothed: what the prefilter reads."""
-    return ndimage.gaussian_filter(image.mean(0), SMOOTHING_SIGMA)
-
-
-def foreground_threshold(smooth: np.ndarray) -> float:
-    """Otsu's threshold of a smoothed field (``inf`` for a flat one: nothing is foreground)."""
-    from skimage.filters import threshold_otsu
-
-    return float("inf") if np.ptp(smooth) == 0 else float(threshold_otsu(smooth))
-
-
-def foreground_mask(image: np.ndarray) -> np.ndarray:
-    """Pixels of ``image (C, H, W)`` brighter than the Otsu threshold after smoothing."""
-    smooth = smoothed(image)
-    return smooth > foreground_threshold(smooth)
 
 
 @dataclass

@@ -313,8 +313,9 @@ class HierarchicalSegmenter(Segmenter):
         from morphospace.hypervae.chunked_segmentation import segment_in_chunks
 
         self.check_is_fitted()
-        volumes = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
-        maps = np.stack([segment_in_chunks(self, volume, client) for volume in volumes])
+        if not hasattr(x, "chunks"):  # a lazy volume is checked tile by tile
+            x = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
+        maps = np.stack([segment_in_chunks(self, volume, client) for volume in x])
         return Segmentation(maps, {"regions": region_sizes(maps)})
 
     # ------------------------------------------------------------------ persistence
