@@ -38,6 +38,23 @@ PHENOTYPES = {"A": ("radial_mean_1", "spot_count"), "B": ("area",)}
 RECONSTRUCTION_STEPS = (5, 10, 20, 50)
 
 
+def fitted_ddim(images, conditions, args: argparse.Namespace, seed: int) -> tuple:
+    """The benchmark's DDIM (``--widths``, ``--steps`` of 32, ``--ddim-steps``) fitted on
+    ``images`` under ``conditions``, and the seconds the fit took."""
+    ddim = registry.create(
+        "translator",
+        "phendiff.ddim",
+        block_out_channels=tuple(args.widths),
+        training={"n_steps": args.steps, "batch_size": 32},
+        inversion_steps=args.ddim_steps,
+        generation_steps=args.ddim_steps,
+        seed=seed,
+    )
+    start = time.perf_counter()
+    ddim.fit(images, conditions)
+    return ddim, round(time.perf_counter() - start, 1)
+
+
 def run_seed(seed: int, args: argparse.Namespace, figures: Path | None) -> dict:
     from morphospace.phendiff.measurements import measure
 
@@ -52,18 +69,8 @@ def run_seed(seed: int, args: argparse.Namespace, figures: Path | None) -> dict:
     conditions = data.obs["condition"].astype(str).to_numpy()
     train = data.obs["train"].to_numpy()
     held = ~train
-    ddim = registry.create(
-        "translator",
-        "phendiff.ddim",
-        block_out_channels=tuple(args.widths),
-        training={"n_steps": args.steps, "batch_size": 32},
-        inversion_steps=args.ddim_steps,
-        generation_steps=args.ddim_steps,
-        seed=seed,
-    )
-    start = time.perf_counter()
-    ddim.fit(images[train], conditions[train])
-    result: dict = {"seed": seed, "fit_s": round(time.perf_counter() - start, 1)}
+    ddim, fit_s = fitted_ddim(images[train], conditions[train], args, seed)
+    result: dict = {"seed": seed, "fit_s": fit_s}
 
     order = list(data.obs["condition"].cat.categories)
     untreated = images[held & (conditions == "untreated")]

@@ -34,6 +34,7 @@ import argparse
 import importlib.util
 import json
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -43,6 +44,9 @@ import torch
 
 from morphospace.core import registry
 from morphospace.core.io import read_labelled_cells
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_doses import fitted_ddim, mean_sd  # the benchmarks' shared model and format
 
 SERIES = {
     "A9": ("A9", "A9 p*d"),
@@ -144,18 +148,8 @@ def area_kept(source: np.ndarray, translated: np.ndarray) -> float:
 def run_seed(seed: int, args: argparse.Namespace) -> dict:
     images, conditions, train = load_nuclei()
     held = ~train
-    ddim = registry.create(
-        "translator",
-        "phendiff.ddim",
-        block_out_channels=tuple(args.widths),
-        training={"n_steps": args.steps, "batch_size": 32},
-        inversion_steps=args.ddim_steps,
-        generation_steps=args.ddim_steps,
-        seed=seed,
-    )
-    start = time.perf_counter()
-    ddim.fit(images[train], conditions[train])
-    result: dict = {"seed": seed, "fit_s": round(time.perf_counter() - start, 1)}
+    ddim, fit_s = fitted_ddim(images[train], conditions[train], args, seed)
+    result: dict = {"seed": seed, "fit_s": fit_s}
     result["cells"] = {
         c: [int((train & (conditions == c)).sum()), int((held & (conditions == c)).sum())]
         for c in SERIES
@@ -180,13 +174,6 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict:
     rebuilt = (translated[SOURCE] - source).reshape(len(source), -1)
     result["reconstruction_l2"] = float(np.linalg.norm(rebuilt, axis=1).mean())
     return result
-
-
-def mean_sd(values: list[float], digits: int = 2) -> str:
-    values = np.asarray(values, dtype=float)
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f}"
-    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
 
 
 def report(results: list[dict]) -> None:
