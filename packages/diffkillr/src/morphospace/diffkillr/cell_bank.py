@@ -12,7 +12,6 @@ to its archetype.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,10 +53,6 @@ def whole_cells(annotations: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return ids[keep]
 
 
-#: Draws per background example allowed to find one off the other cells.
-BACKGROUND_TRIES = 8
-
-
 @dataclass
 class BankMatch:
     """Per query: nearest archetype, cosine score, best background score, decision."""
@@ -66,41 +61,6 @@ class BankMatch:
     score: np.ndarray
     background_score: np.ndarray
     is_cell: np.ndarray
-
-
-def background_centres(
-    image: np.ndarray,
-    annotations: np.ndarray,
-    ids: np.ndarray,
-    centres: np.ndarray,
-    patch_size: int,
-    per_cell: int,
-    seed: int = 0,
-) -> np.ndarray:
-    """Centres ``(<= per_cell * K, 2)`` of the background examples: windows off the
-    centre of each annotated cell, 0.35-0.55 patch away, in a random direction.
-
-    A centre that falls on the foreground outside its own cell most likely lies on a
-    neighbour nobody annotated; a window centred there is a cell, not background, and
-    is skipped (up to ``BACKGROUND_TRIES`` draws per example are made to find others).
-    """
-    from morphospace.diffkillr.foreground import foreground_mask
-
-    rng = np.random.default_rng(seed)
-    tries = BACKGROUND_TRIES * per_cell
-    angle = rng.uniform(0, 2 * np.pi, (len(ids), tries))
-    radius = rng.uniform(0.35, 0.55, (len(ids), tries)) * patch_size
-    offsets = np.stack([np.sin(angle), np.cos(angle)], -1) * radius[..., None]
-    where = centres[:, None, :] + offsets
-    pixel = np.clip(np.rint(where).astype(int), 0, np.array(annotations.shape) - 1)
-    on = annotations[pixel[..., 0], pixel[..., 1]]
-    neighbour = foreground_mask(image)[pixel[..., 0], pixel[..., 1]] & (on != ids[:, None])
-    if os.environ.get("MORPHOSPACE_AB_OLD_BACKGROUND"):
-        neighbour[:] = False
-    kept = []
-    for row, bad in zip(where, neighbour, strict=True):
-        kept.append(row[~bad][:per_cell])
-    return np.concatenate(kept) if kept else np.zeros((0, 2))
 
 
 @dataclass
@@ -180,12 +140,16 @@ class CellBank:
         )
         c = (patch_size - 1) / 2
         local = np.array([ndimage.center_of_mass(m[0]) for m in masks]) if len(masks) else []
+        rng = np.random.default_rng(seed)
         background = None
         if background_per_cell:
-            where = background_centres(
-                image, annotations, ids, centres, patch_size, background_per_cell, seed
+            n = background_per_cell * len(ids)
+            angle = rng.uniform(0, 2 * np.pi, n)
+            radius = rng.uniform(0.35, 0.55, n) * patch_size
+            offsets = np.stack([np.sin(angle), np.cos(angle)], 1) * radius[:, None]
+            background = crop(
+                image, np.repeat(centres, background_per_cell, 0) + offsets, patch_size
             )
-            background = crop(image, where, patch_size)
         bank = cls(
             patches=patches.astype(np.float32),
             masks=masks,

@@ -1,7 +1,7 @@
 """The bright part of a field: Otsu's threshold of the smoothed channel mean.
 
-The annotator embeds only windows centred in it (a cheap prefilter), and the cell bank
-keeps its background examples off other cells with it.
+The annotator embeds only windows centred in it: a cheap prefilter that skips most of
+the background.
 """
 
 from __future__ import annotations
