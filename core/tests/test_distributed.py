@@ -156,3 +156,33 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
     assert "could not reach a Dask scheduler at 'tcp://127.0.0.1:9'" in out.stderr
     assert "Traceback" not in out.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_translating_in_chunks_equals_in_memory(client):
+    from morphospace.core import tl
+    from morphospace.core.distributed import translate_in_chunks, use_cluster
+
+    spots = registry.load_dataset("example.spots", n_images=30)
+    here = tl.translate(
+        spots, "example.mean_shift", images="image", conditions="condition", target="treated"
+    )
+    images, source = spots.obsm["image"], spots.obs["condition"].to_numpy()
+    expected = here.translate_to_each(images, source, ["treated", "control"])
+    found = translate_in_chunks(
+        here, images, source, ["treated", "control"], client, rows_per_chunk=7
+    )
+    for a, b in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with use_cluster(client):
+        tl.translate(
+            spots,
+            here,
+            images="image",
+            conditions="condition",
+            target="treated",
+            fit=False,
+            key_added="there",
+        )
+    np.testing.assert_array_equal(spots.obsm["there"], spots.obsm["mean_shift"])
+    with pytest.raises(InputError, match="30 images but 2 source conditions"):
+        translate_in_chunks(here, images, source[:2], ["treated"], client)

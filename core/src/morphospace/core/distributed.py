@@ -7,7 +7,8 @@ to Zarr like any other. Any ``dask.distributed`` cluster works: a ``LocalCluster
 this machine (:func:`connect` with no address) or a running one by its scheduler
 address; morphospace runs no scheduler of its own. Needs ``morphospace-core[scale]``.
 
-Encoders map one row to one row (:func:`encode_in_chunks`). Sliding-window methods
+Encoders and translators map one row to one row (:func:`encode_in_chunks`,
+:func:`translate_in_chunks`). Sliding-window methods
 cut a field into :func:`tiles`, each read with a halo wide enough that every value
 computed in its core equals the whole field's; a plugin runs its global steps
 (thresholds, k-means, non-maximum suppression) between passes over the tiles, on
@@ -32,9 +33,10 @@ _CLUSTER: ContextVar[Any] = ContextVar("morphospace_cluster", default=None)
 
 @contextmanager
 def use_cluster(client: Any) -> Iterator[Any]:
-    """Within the block, ``tl.encode`` and ``tl.segment`` (and so every pipeline step)
-    apply fitted components on ``client``'s cluster: encoders chunk by chunk,
-    segmenters through their ``segment_on_cluster``. Context-local, like a listener."""
+    """Within the block, ``tl.encode``, ``tl.translate`` and ``tl.segment`` (and so the
+    pipeline steps built on them) apply fitted components on ``client``'s cluster:
+    encoders and translators chunk by chunk, segmenters through their
+    ``segment_on_cluster``. Context-local, like a progress listener."""
     token = _CLUSTER.set(client)
     try:
         yield client
@@ -107,6 +109,49 @@ def encode_in_chunks(encoder: Any, x: Any, client: Any, *, rows_per_chunk: int =
 
 def _encode_block(block: np.ndarray, encoder: Any) -> np.ndarray:
     return np.asarray(encoder.encode(block))
+
+
+def translate_in_chunks(
+    translator: Any,
+    images: Any,
+    source: Any,
+    targets: list,
+    client: Any,
+    *,
+    rows_per_chunk: int = 1024,
+) -> list[np.ndarray]:
+    """``translator.translate_to_each(images, source, targets)`` with the images split
+    into chunks of ``rows_per_chunk`` on ``client``'s cluster (a fitted translator is
+    sent to each worker once). An image is translated on its own, so the result equals
+    the in-memory one; the translations are gathered on the client."""
+    translator.check_is_fitted()
+    if (
+        isinstance(rows_per_chunk, bool)
+        or not isinstance(rows_per_chunk, int)
+        or rows_per_chunk < 1
+    ):
+        raise ConfigError(f"rows_per_chunk: expected an integer >= 1, found {rows_per_chunk!r}")
+    source = np.asarray(source)
+    if len(source) != images.shape[0]:
+        raise InputError(f"{images.shape[0]} images but {len(source)} source conditions")
+    starts = list(range(0, images.shape[0], rows_per_chunk))
+    shipped = client.scatter(translator, broadcast=True, hash=False)
+    parts = map_tiles(
+        client,
+        _translate_block,
+        [images[s : s + rows_per_chunk] for s in starts],
+        [source[s : s + rows_per_chunk] for s in starts],
+        shipped,
+        tuple(targets),
+    )
+    return [np.concatenate([part[t] for part in parts]) for t in range(len(targets))]
+
+
+def _translate_block(images, source, translator: Any, targets: tuple) -> list[np.ndarray]:
+    return [
+        np.asarray(t)
+        for t in translator.translate_to_each(np.asarray(images), source, list(targets))
+    ]
 
 
 @dataclass(frozen=True)

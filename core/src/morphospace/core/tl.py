@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from morphospace.core.distributed import current_cluster, encode_in_chunks
+from morphospace.core.distributed import current_cluster, encode_in_chunks, translate_in_chunks
 from morphospace.core.errors import InputError
 from morphospace.core.geometry import Geometry, check_input_kind
 from morphospace.core.segmentation import Segmentation
@@ -416,7 +416,10 @@ def translate(
         tr.fit(x[rows], source[rows])
     key = key_added or default_key(tr)
     keys = translation_keys(key, target)
-    if isinstance(target, list | tuple):
+    client = current_cluster()
+    if client is not None:  # chunk by chunk on the cluster: the same images
+        translations = translate_in_chunks(tr, x, source, list(keys.values()), client)
+    elif isinstance(target, list | tuple):
         translations = tr.translate_to_each(x, source, list(keys.values()))
     else:
         translations = [tr.translate(x, source, target)]

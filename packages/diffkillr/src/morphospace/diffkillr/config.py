@@ -71,6 +71,14 @@ class InvariantNetFields(_AugmentationFields):
         0.5, ge=0, description="weight of reconstructing the un-deformed patch"
     )
     views: int = Field(4, ge=2, description="augmented views of each cell per step")
+    intensity_jitter: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="sd of each view's log-gain (brightness x exp(N(0, s))) and of its "
+        "offset (N(0, s/2), in standardised units): dim and bright cells of one kind "
+        "embed together; 0 = no intensity augmentation",
+    )
     seed: Seed = Field(0, description="seeds initialisation and the training batches")
     training: InvariantNetTraining = Field(
         default_factory=InvariantNetTraining, description="steps, optimiser, checkpoints"

@@ -155,6 +155,11 @@ class DiffeoInvariantNet(SavesModelWeights, StandardisesPatches, Encoder):
             views = np.repeat(chosen, c.views)
             fields, _ = sampler.sample_fields(len(views), normalised.shape[2:], rng)
             deformed, _ = warp(normalised[views], None, fields)
+            if c.intensity_jitter > 0:
+                shape = (len(views),) + (1,) * (deformed.ndim - 1)
+                gain = np.exp(rng.normal(0, c.intensity_jitter, shape))
+                offset = rng.normal(0, c.intensity_jitter / 2, shape)
+                deformed = (deformed * gain + offset).astype(np.float32)
             deformed = deformed + rng.normal(0, 0.05, deformed.shape).astype(np.float32)
             z, recon = model(to_tensor(deformed, device))
             labels = torch.as_tensor(classes[views], device=device)
