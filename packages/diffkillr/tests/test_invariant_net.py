@@ -78,3 +78,16 @@ def test_a_checkpoint_of_another_config_is_refused(
     _net(n_steps=2, checkpoint_dir=tmp_path).fit(cells[0])
     with pytest.raises(CheckpointError, match=named):
         _net(n_steps=2, checkpoint_dir=tmp_path, **changes).fit(cells[0])
+
+
+@pytest.mark.slow
+def test_intensity_jitter_embeds_a_dimmed_cell_with_its_own_kind(cells, torch_single_thread):
+    # four archetypes; a copy of each at 60 % brightness should stay nearest its own
+    images = cells[0]
+    dim = images.mean() + 0.6 * (images - images.mean())  # contrast down about the mean
+    similarity = {}
+    for jitter in (0.0, 0.5):
+        net = _net(n_steps=60, intensity_jitter=jitter).fit(images)
+        z, z_dim = net.encode(images), net.encode(dim.astype(np.float32))
+        similarity[jitter] = float(np.mean(np.sum(z * z_dim, axis=1)))
+    assert similarity[0.5] > similarity[0.0]
