@@ -77,7 +77,7 @@ def evaluate_field(annotator, field, blob_threshold: float, tag: str) -> dict[st
     return out
 
 
-def run_seed(seed: int, steps: int) -> dict[str, float]:
+def run_seed(seed: int, steps: int, params: dict) -> dict[str, float]:
     dense = {"min_distance": 13.0, "debris": 120}
     train = make_field(256, 256, 60, seed=1000 + seed, min_distance=13.0, debris=30)
     sparse_test = make_field(512, 512, 110, seed=2000 + seed)
@@ -85,11 +85,11 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     ids = rng.permutation(np.arange(1, len(train.centres) + 1))[:12]
     annotations = np.where(np.isin(train.labels, ids), train.labels, 0).astype(np.float32)
-    annotator = Annotator(
-        seed=seed,
-        invariant_net={"training": {"n_steps": steps}},
-        mapping_net={"training": {"n_steps": steps}},
-    )
+    nets = {
+        net: {**params.get(net, {}), "training": {"n_steps": steps}}
+        for net in ("invariant_net", "mapping_net")
+    }
+    annotator = Annotator(**{**params, "seed": seed, **nets})
     t = time.perf_counter()
     annotator.fit(np.stack([train.image, annotations])[None])
     out = {"training time s (both nets)": time.perf_counter() - t}
@@ -102,10 +102,10 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
 
 
 def main() -> None:
-    args = setup(__doc__)
+    args = setup(__doc__, annotator_params=True)
     rows: dict[str, list[float]] = defaultdict(list)
-    for seed in range(args.seeds):
-        for name, value in run_seed(seed, args.steps).items():
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        for name, value in run_seed(seed, args.steps, args.params).items():
             rows[name].append(value)
         print(
             f"seed {seed}: " + ", ".join(f"{k}={v[-1]:.3f}" for k, v in rows.items() if "F1" in k)

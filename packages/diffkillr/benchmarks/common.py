@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import numpy as np
 
 
-def setup(description: str, variants: list[str] | None = None) -> argparse.Namespace:
-    """Parse the shared options (and ``--variants``, choices ``variants``, if given)."""
+def setup(
+    description: str, variants: list[str] | None = None, annotator_params: bool = False
+) -> argparse.Namespace:
+    """Parse the shared options (and ``--variants``, choices ``variants``, if given;
+    ``--params``, JSON merged into the annotator's, with ``annotator_params``)."""
     parser = argparse.ArgumentParser(description=description)
     if variants:
         parser.add_argument("--variants", nargs="+", choices=variants, default=variants)
+    if annotator_params:
+        parser.add_argument("--params", type=json.loads, default={}, help="annotator JSON")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds from this one on")
     parser.add_argument("--steps", type=int, default=300, help="optimiser steps per network")
     parser.add_argument(
         "--threads",
