@@ -229,14 +229,14 @@ def histogram_in_chunks(x: Any, bins: int, value_range: tuple[float, float]) -> 
     counts as in memory, since every value falls in the same bin either way."""
     x = _as_dask(x)
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
-    counts, _ = _dask_array().histogram(x.ravel(), bins=edges)
+    counts, _ = _dask_array().histogram(x, bins=edges)  # per block: no rechunking
     return np.asarray(counts.compute())
 
 
 def median_in_chunks(x: Any, bins: int = 4096, name: str = "x") -> float:
     """``np.median(x)``, exactly, without holding ``x`` in memory: a histogram finds the
     bin(s) holding the middle value(s), and only the values in them are gathered."""
-    x = _as_dask(x).ravel()
+    x = _as_dask(x)  # never raveled: that would rechunk the whole array
     n = int(x.size)
     if n == 0:
         raise InputError("median of an empty array")
@@ -253,6 +253,17 @@ def median_in_chunks(x: Any, bins: int = 4096, name: str = "x") -> float:
     chosen = [int(np.searchsorted(cumulative, rank, side="right")) for rank in middle]
     first, last = min(chosen), max(chosen)
     below = int(cumulative[first - 1]) if first else 0
-    inside = (x >= edges[first]) & ((x < edges[last + 1]) if last + 1 < bins else (x <= high))
-    values = np.sort(np.asarray(x[inside].compute()))
+    top = edges[last + 1] if last + 1 < bins else np.inf  # the last bin holds its edge
+    blocks = [
+        require("dask", install="morphospace-core[scale]", needed_for="chunked inference").delayed(
+            _values_in
+        )(block, edges[first], top)
+        for block in x.to_delayed().ravel()  # block by block: no rechunking
+    ]
+    values = np.sort(np.concatenate(da.compute(*blocks)))
     return float(np.mean([values[rank - below] for rank in middle]))
+
+
+def _values_in(block: np.ndarray, low: float, high: float) -> np.ndarray:
+    """The values of ``block`` in ``[low, high)``, flat."""
+    return block[(block >= low) & (block < high)]
