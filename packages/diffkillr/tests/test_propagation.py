@@ -114,3 +114,15 @@ def test_annotate_field_detects_registers_and_stitches():
     for before, after in zip(stages, stages[1:], strict=False):
         assert {tuple(c) for c in after} <= {tuple(c) for c in before}
     assert len(result.candidate_scores) == len(result.candidate_windows)
+
+
+def test_a_field_with_more_cells_than_max_cells_says_so(caplog):
+    import logging
+
+    found = P.Candidates(
+        np.zeros((0, 2)), np.array([[0, 0], [0, 50], [0, 100]]), np.ones(3), np.zeros(3, int)
+    )
+    with caplog.at_level(logging.WARNING):
+        kept = P.select_detections(found, size=16, nms_distance=None, max_cells=2)
+    assert len(kept) == 2
+    assert "3 cells detected in one field, only the best 2 (max_cells)" in caplog.text

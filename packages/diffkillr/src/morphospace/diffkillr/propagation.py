@@ -14,6 +14,7 @@ registration and stitching of the warped masks into one instance map.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -26,6 +27,8 @@ from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.cell_bank import CellBank
 from morphospace.diffkillr.foreground import foreground_threshold, smoothed
+
+logger = logging.getLogger(__name__)
 
 
 def propagate_masks(masks: np.ndarray, deformation: Deformation) -> np.ndarray:
@@ -326,6 +329,13 @@ def select_detections(
     """Indices into ``found``'s candidates that survive non-maximum suppression at
     ``nms_distance`` patches (default 0.35), best first, at most ``max_cells``."""
     keep = non_maximum_suppression(found.centres, found.scores, (nms_distance or 0.35) * size)
+    if len(keep) > max_cells:
+        logger.warning(
+            "%d cells detected in one field, only the best %d (max_cells) are kept; raise "
+            "max_cells for a larger field",
+            len(keep),
+            max_cells,
+        )
     return keep[:max_cells]
 
 
