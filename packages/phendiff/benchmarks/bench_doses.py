@@ -38,6 +38,18 @@ PHENOTYPES = {"A": ("radial_mean_1", "spot_count"), "B": ("area",)}
 RECONSTRUCTION_STEPS = (5, 10, 20, 50)
 
 
+def each_seed(args: argparse.Namespace, run) -> list[dict]:
+    """``run(seed)`` for each of ``--seeds``, each result printed as JSON as it comes and
+    all of them kept in ``--out``."""
+    results = []
+    for seed in args.seeds:
+        results.append(run(seed))
+        print(json.dumps(results[-1]), flush=True)
+        if args.out:
+            Path(args.out).write_text(json.dumps(results, indent=1))
+    return results
+
+
 def fitted_ddim(images, conditions, args: argparse.Namespace, seed: int) -> tuple:
     """The benchmark's DDIM (``--widths``, ``--steps`` of 32, ``--ddim-steps``) fitted on
     ``images`` under ``conditions``, and the seconds the fit took."""
@@ -254,13 +266,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
     torch.set_num_threads(args.threads)
-    results = []
-    for i, seed in enumerate(args.seeds):
-        results.append(run_seed(seed, args, args.figures if i == 0 else None))
-        print(json.dumps(results[-1]), flush=True)
-        if args.out:
-            Path(args.out).write_text(json.dumps(results, indent=1))
-    report(results)
+    first = args.seeds[0]
+    report(
+        each_seed(args, lambda seed: run_seed(seed, args, args.figures if seed == first else None))
+    )
 
 
 if __name__ == "__main__":

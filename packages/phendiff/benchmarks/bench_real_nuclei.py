@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import sys
 import time
@@ -46,7 +45,7 @@ from morphospace.core import registry
 from morphospace.core.io import read_labelled_cells
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_doses import fitted_ddim, mean_sd  # the benchmarks' shared model and format
+from bench_doses import each_seed, fitted_ddim, mean_sd  # the benchmarks' shared model and format
 
 SERIES = {
     "A9": ("A9", "A9 p*d"),
@@ -220,13 +219,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("MORPHOSPACE_PROGRESS", "0")
     torch.set_num_threads(args.threads)
-    results = []
-    for seed in args.seeds:
-        results.append(run_seed(seed, args))
-        print(json.dumps(results[-1]), flush=True)
-        if args.out:
-            Path(args.out).write_text(json.dumps(results, indent=1))
-    report(results)
+    report(each_seed(args, lambda seed: run_seed(seed, args)))
 
 
 if __name__ == "__main__":

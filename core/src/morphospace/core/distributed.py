@@ -86,12 +86,7 @@ def encode_in_chunks(encoder: Any, x: Any, client: Any, *, rows_per_chunk: int =
     """
     da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked encoding")
     encoder.check_is_fitted()
-    if (
-        isinstance(rows_per_chunk, bool)
-        or not isinstance(rows_per_chunk, int)
-        or rows_per_chunk < 1
-    ):
-        raise ConfigError(f"rows_per_chunk: expected an integer >= 1, found {rows_per_chunk!r}")
+    _check_rows_per_chunk(rows_per_chunk)
     x = x if isinstance(x, da.Array) else da.from_array(np.asarray(x))
     if x.ndim < 2 or x.shape[0] == 0:
         raise InputError(f"cells: expected an array (N, ...) with N >= 1, found shape {x.shape}")
@@ -105,6 +100,15 @@ def encode_in_chunks(encoder: Any, x: Any, client: Any, *, rows_per_chunk: int =
         chunks=(x.chunks[0], (probe.shape[1],)),
         drop_axis=list(range(2, x.ndim)),
     )
+
+
+def _check_rows_per_chunk(rows_per_chunk: Any) -> None:
+    if (
+        isinstance(rows_per_chunk, bool)
+        or not isinstance(rows_per_chunk, int)
+        or rows_per_chunk < 1
+    ):
+        raise ConfigError(f"rows_per_chunk: expected an integer >= 1, found {rows_per_chunk!r}")
 
 
 def _encode_block(block: np.ndarray, encoder: Any) -> np.ndarray:
@@ -125,12 +129,7 @@ def translate_in_chunks(
     sent to each worker once). An image is translated on its own, so the result equals
     the in-memory one; the translations are gathered on the client."""
     translator.check_is_fitted()
-    if (
-        isinstance(rows_per_chunk, bool)
-        or not isinstance(rows_per_chunk, int)
-        or rows_per_chunk < 1
-    ):
-        raise ConfigError(f"rows_per_chunk: expected an integer >= 1, found {rows_per_chunk!r}")
+    _check_rows_per_chunk(rows_per_chunk)
     source = np.asarray(source)
     if len(source) != images.shape[0]:
         raise InputError(f"{images.shape[0]} images but {len(source)} source conditions")
