@@ -61,7 +61,9 @@ def annotate_in_chunks(
     found = _in_grid_order(parts)
     kept = select_detections(found, bank.patch_size, config.nms_distance, config.max_cells)
     centres, archetypes = found.centres[kept], found.archetypes[kept]
-    owner = np.array([_tile_of(grid, c) for c in centres], dtype=int).reshape(-1)
+    # tiles are row-major on a regular grid: a centre's tile follows from its position
+    per_row = -(-image.shape[2] // tile)
+    owner = (centres[:, 0] // tile) * per_row + centres[:, 1] // tile
     busy = sorted(set(owner.tolist()))  # tiles with a detection to register
     registered = _per_tile(
         client,
@@ -156,13 +158,6 @@ def _in_grid_order(parts: list[Candidates]) -> Candidates:
         np.concatenate([p.scores for p in parts])[order],
         np.concatenate([p.archetypes for p in parts])[order],
     )
-
-
-def _tile_of(grid: list[Tile], centre: np.ndarray) -> int:
-    for i, tile in enumerate(grid):
-        if all(s.start <= c < s.stop for s, c in zip(tile.core, centre, strict=True)):
-            return i
-    raise AssertionError(f"no tile holds {centre}")
 
 
 def _register(block, tile: Tile, annotator, fill: float, detections) -> tuple:
