@@ -171,7 +171,8 @@ def test_translating_in_chunks_equals_in_memory(client):
     found = translate_in_chunks(
         here, images, source, ["treated", "control"], client, rows_per_chunk=7
     )
-    for a, b in zip(found, expected, strict=True):
+    assert all(hasattr(a, "dask") for a in found)  # lazy: computed, or written, together
+    for a, b in zip(client.compute(found, sync=True), expected, strict=True):
         np.testing.assert_array_equal(a, b)
     with use_cluster(client):
         tl.translate(

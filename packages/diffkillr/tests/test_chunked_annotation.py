@@ -59,6 +59,8 @@ def test_tiles_give_the_whole_fields_annotation(field_and_annotator, client, pre
     lazy = da.from_array(image, chunks=(1, 25, 40))
     chunked = annotate_in_chunks(annotator, lazy, client, tile=30)
     assert len(tiles(image.shape[1:], 30, 8)) == 16
+    assert chunked.labels.chunks == ((30, 30, 30, 6), (30, 30, 30, 6))  # lazy, a tile a chunk
+    chunked.labels = chunked.labels.compute()
     assert_same_annotation(chunked, whole)
 
 

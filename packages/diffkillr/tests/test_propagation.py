@@ -126,3 +126,34 @@ def test_a_field_with_more_cells_than_max_cells_says_so(caplog):
         kept = P.select_detections(found, size=16, nms_distance=None, max_cells=2)
     assert len(kept) == 2
     assert "3 cells detected in one field, only the best 2 (max_cells)" in caplog.text
+
+
+def _dense_stitch(shape, masks, centres, max_overlap):
+    """Stitching on a padded map of the whole field: the obvious version, as reference."""
+    size, half = masks.shape[-1], masks.shape[-1] // 2
+    padded = np.zeros((shape[0] + 2 * half, shape[1] + 2 * half), dtype=np.int32)
+    kept = []
+    for k in range(len(masks)):
+        r, c = np.rint(centres[k]).astype(int)
+        window = padded[r : r + size, c : c + size]
+        mask = masks[k, 0] > 0
+        free = mask & (window == 0)
+        if not free.any() or free.sum() < (1 - max_overlap) * mask.sum():
+            continue
+        kept.append(k)
+        window[free] = len(kept)
+    return padded[half:-half, half:-half], np.asarray(kept, dtype=int)
+
+
+@pytest.mark.parametrize("max_overlap", [1.0, 0.5, 0.2])
+def test_stitching_without_a_field_map_and_painting_by_box_equal_the_dense_version(max_overlap):
+    rng = np.random.default_rng(int(max_overlap * 10))
+    masks = (rng.random((60, 1, 9, 9)) < 0.7).astype(np.uint8)
+    centres = rng.uniform(0, 46, (60, 2))  # windows past the border, many overlapping
+    expected, expected_kept = _dense_stitch((50, 47), masks, centres, max_overlap)
+    labels, kept = P.stitch((50, 47), masks, centres, max_overlap=max_overlap)
+    np.testing.assert_array_equal(kept, expected_kept)
+    np.testing.assert_array_equal(labels, expected)
+    for rows, cols in [(slice(0, 20), slice(0, 47)), (slice(13, 50), slice(30, 47))]:
+        box = P.paint_box((rows, cols), masks[kept], centres[kept])
+        np.testing.assert_array_equal(box, expected[rows, cols])

@@ -40,6 +40,8 @@ def test_tiles_give_the_whole_volumes_labels(volume_and_segmenter, client, upsam
     lazy = da.from_array(volume, chunks=(1, 7, 24, 11))
     chunked = segment_in_chunks(segmenter, lazy, client, tile=7)  # rounded up to 8: 27 tiles
     assert chunked.shape == whole.shape == (2, 24, 20, 24)
+    assert chunked.chunks[1:] == ((8, 8, 8), (8, 8, 4), (8, 8, 8))  # lazy, a chunk per tile
+    chunked = chunked.compute()
     assert len(np.unique(whole[1])) > 1
     np.testing.assert_array_equal(chunked, whole)
 

@@ -123,27 +123,37 @@ def translate_in_chunks(
     client: Any,
     *,
     rows_per_chunk: int = 1024,
-) -> list[np.ndarray]:
-    """``translator.translate_to_each(images, source, targets)`` with the images split
-    into chunks of ``rows_per_chunk`` on ``client``'s cluster (a fitted translator is
-    sent to each worker once). An image is translated on its own, so the result equals
-    the in-memory one; the translations are gathered on the client."""
+) -> list:
+    """``translator.translate_to_each(images, source, targets)`` as lazy dask arrays, one
+    per target, the images ``(N, C, H, W)`` (numpy or dask) taken ``rows_per_chunk`` at a
+    time on ``client``'s cluster. The fitted translator is sent to each worker once; an
+    image is translated on its own, so the result equals the in-memory one.
+
+    Each chunk is inverted once for every target: compute (or write) the targets
+    together, ``dask.compute(*arrays)``, so the chunks are not translated again.
+    """
+    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked translation")
+    da = _dask_array()
     translator.check_is_fitted()
     _check_rows_per_chunk(rows_per_chunk)
     source = np.asarray(source)
     if len(source) != images.shape[0]:
         raise InputError(f"{images.shape[0]} images but {len(source)} source conditions")
-    starts = list(range(0, images.shape[0], rows_per_chunk))
+    probe = _translate_block(np.asarray(images[:1]), source[:1], translator, tuple(targets[:1]))
     shipped = client.scatter(translator, broadcast=True, hash=False)
-    parts = map_tiles(
-        client,
-        _translate_block,
-        [images[s : s + rows_per_chunk] for s in starts],
-        [source[s : s + rows_per_chunk] for s in starts],
-        shipped,
-        tuple(targets),
-    )
-    return [np.concatenate([part[t] for part in parts]) for t in range(len(targets))]
+    outputs: list[list] = [[] for _ in targets]
+    for start in range(0, images.shape[0], rows_per_chunk):
+        rows = images[start : start + rows_per_chunk]
+        part = dask.delayed(_translate_block)(
+            rows, source[start : start + rows_per_chunk], shipped, tuple(targets)
+        )
+        for t, output in enumerate(outputs):
+            output.append(
+                da.from_delayed(
+                    part[t], shape=(rows.shape[0], *probe[0].shape[1:]), dtype=probe[0].dtype
+                )
+            )
+    return [da.concatenate(output) for output in outputs]
 
 
 def _translate_block(images, source, translator: Any, targets: tuple) -> list[np.ndarray]:

@@ -406,7 +406,8 @@ def translate(
     translations go to ``obsm[<key_added>_<target>]`` (see :func:`translation_keys`).
     """
     tr = as_component("translator", translator, params)
-    x = get_rep(adata, images)
+    client = current_cluster()
+    x = get_rep(adata, images, lazy=client is not None)
     check_input_kind(x.shape, ("images",), tr.name, f"obsm[{images!r}]")
     source = check_labels(get_obs(adata, conditions, "conditions"), adata.n_obs, name=conditions)
     if fit:
@@ -416,9 +417,9 @@ def translate(
         tr.fit(x[rows], source[rows])
     key = key_added or default_key(tr)
     keys = translation_keys(key, target)
-    client = current_cluster()
     if client is not None:  # chunk by chunk on the cluster: the same images
-        translations = translate_in_chunks(tr, x, source, list(keys.values()), client)
+        lazy = translate_in_chunks(tr, x, source, list(keys.values()), client)
+        translations = client.compute(lazy, sync=True)  # together: each chunk inverted once
     elif isinstance(target, list | tuple):
         translations = tr.translate_to_each(x, source, list(keys.values()))
     else:

@@ -205,7 +205,11 @@ class Annotator(Segmenter):
             images = x[:, keep].astype(np.float32)
         else:
             images, _ = self._split(x)
-        return _segmentation([annotate_in_chunks(self, image, client) for image in images])
+        annotations = [annotate_in_chunks(self, image, client) for image in images]
+        painted = client.compute([a.labels for a in annotations], sync=True)
+        for annotation, labels in zip(annotations, painted, strict=True):
+            annotation.labels = labels
+        return _segmentation(annotations)
 
     # ------------------------------------------------------------------ report
     def report_figures(self, context: FigureContext) -> list[Figure]:

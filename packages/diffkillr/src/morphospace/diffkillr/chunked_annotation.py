@@ -9,10 +9,14 @@ is global and runs once, on the client, on what the tiles return:
 2. per tile, the windows centred in its core are embedded and matched: the candidates;
 3. non-maximum suppression over all candidates (a few per cell), on the client;
 4. per tile, the kept detections centred in its core are registered;
-5. the warped masks are stitched into one label map, best first, on the client.
+5. which warped masks are kept (best first, against the pixels better ones claimed) is
+   decided on the client, from the masks alone; each tile of the label map is then
+   painted on a worker, lazily.
 
 The fitted annotator is sent to each worker once. Workers hold one tile with its halo;
-the client holds the candidates and the label map (4 bytes a pixel).
+the client holds the candidates and the warped masks, never a map of the field. The
+returned annotation's ``labels`` is a lazy dask array (compute it, or ``to_zarr``,
+while the client is open).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from morphospace.diffkillr.propagation import (
     assemble,
     check_field,
     find_candidates,
+    paint_box,
     register_detections,
     select_detections,
 )
@@ -45,7 +50,8 @@ def annotate_in_chunks(
     """The :class:`FieldAnnotation` of ``image (C, H, W)`` (numpy, or a lazy dask array,
     e.g. ``dask.array.from_zarr``) by a fitted ``diffkillr.annotator``, computed on
     ``client``'s cluster in tiles of ``tile`` x ``tile`` pixels. Equal to
-    ``annotator.annotate(image)``."""
+    ``annotator.annotate(image)``; its ``labels`` is a lazy dask array with one chunk
+    per tile, to compute or write to Zarr while ``client`` is open."""
     da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked annotation")
     annotator.check_is_fitted()
     config, bank = annotator.config, annotator.bank_
@@ -88,7 +94,26 @@ def annotate_in_chunks(
         points,
         bank.patch_size,
         config.max_overlap,
+        paint=lambda masks, centres: _painted_in_tiles(
+            client, image.shape[1:], tile, masks, centres
+        ),
     )
+
+
+def _painted_in_tiles(client, shape, tile: int, masks: np.ndarray, centres: np.ndarray):
+    """The label map as a lazy dask array, each ``tile`` x ``tile`` chunk painted on a
+    worker from the stitched masks (sent to each worker once)."""
+    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked annotation")
+    da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked annotation")
+    masks = client.scatter(masks, broadcast=True, hash=False)
+    centres = client.scatter(centres, broadcast=True, hash=False)
+    cores = tiles(tuple(shape), tile, 0)
+    blocks = np.empty([-(-n // tile) for n in shape], dtype=object)
+    for index, t in zip(np.ndindex(blocks.shape), cores, strict=True):
+        painted = dask.delayed(paint_box)(t.core, masks, centres)
+        size = tuple(s.stop - s.start for s in t.core)
+        blocks[index] = da.from_delayed(painted, shape=size, dtype=np.int32)
+    return da.block(blocks.tolist())
 
 
 def _per_tile(client, image, grid: list[Tile], function, *arguments) -> list:

@@ -212,29 +212,81 @@ def stitch(
     centre distance cannot. Returns the map, whose ids ``1..K'`` follow the kept masks
     in ``order``, and the kept indices (into ``masks``) in that order.
     """
-    labels = np.zeros(shape, dtype=np.int32)
+    kept = stitch_decisions(masks, centres, order, max_overlap)
+    whole = (slice(0, shape[0]), slice(0, shape[1]))
+    return paint_box(whole, masks[kept], centres[kept]), kept
+
+
+def _window_origin(centres: np.ndarray, size: int) -> np.ndarray:
+    """The top-left field pixel of each ``size`` window centred on ``centres``."""
+    return np.rint(np.asarray(centres, dtype=float)).astype(int).reshape(-1, 2) - size // 2
+
+
+def stitch_decisions(
+    masks: np.ndarray,
+    centres: np.ndarray,
+    order: np.ndarray | None = None,
+    max_overlap: float = 1.0,
+) -> np.ndarray:
+    """Which masks :func:`stitch` keeps, in ``order``, without a map of the field: the
+    pixels claimed so far are held in blocks of the mask's size, only where masks lie
+    (memory grows with the cells, not with the field)."""
     size = masks.shape[-1]
-    half = size // 2
-    padded = np.pad(labels, half)
+    origins = _window_origin(centres, size)
     order = np.arange(len(masks)) if order is None else np.asarray(order)
+    claimed: dict[tuple[int, int], np.ndarray] = {}
     kept = []
     for k in order:
-        r, c = np.rint(centres[k]).astype(int)
-        window = padded[r : r + size, c : c + size]
-        mask = masks[k, 0] > 0
-        free = mask & (window == 0)
+        (r, c), mask = origins[k], masks[k, 0] > 0
+        top, left = r // size, c // size  # the 2 x 2 blocks the window touches
+        canvas = np.zeros((2 * size, 2 * size), dtype=bool)
+        for i, j in np.ndindex(2, 2):
+            block = claimed.get((top + i, left + j))
+            if block is not None:
+                canvas[i * size : (i + 1) * size, j * size : (j + 1) * size] = block
+        dr, dc = r - top * size, c - left * size
+        window = canvas[dr : dr + size, dc : dc + size]
+        free = mask & ~window
         if not free.any() or free.sum() < (1 - max_overlap) * mask.sum():
             continue
         kept.append(k)
-        window[free] = len(kept)
-    return padded[half:-half, half:-half], np.asarray(kept, dtype=int)
+        window |= mask
+        for i, j in np.ndindex(2, 2):
+            claimed[(top + i, left + j)] = canvas[
+                i * size : (i + 1) * size, j * size : (j + 1) * size
+            ].copy()
+    return np.asarray(kept, dtype=int)
+
+
+def paint_box(box: tuple[slice, slice], masks: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The instance map of the field's pixels in ``box``: masks ``(K, 1, P, P)`` (already
+    the kept ones, best first) painted with ids ``1..K``, each pixel keeping the first.
+    A box of the field gives the same pixels as the whole field's map."""
+    size = masks.shape[-1] if len(masks) else 1
+    (r0, r1), (c0, c1) = (box[0].start, box[0].stop), (box[1].start, box[1].stop)
+    labels = np.zeros((r1 - r0, c1 - c0), dtype=np.int32)
+    origins = _window_origin(centres, size)
+    near = np.flatnonzero(
+        (origins[:, 0] < r1)
+        & (origins[:, 0] + size > r0)
+        & (origins[:, 1] < c1)
+        & (origins[:, 1] + size > c0)
+    )
+    for k in near:
+        r, c = origins[k]
+        rows = slice(max(r, r0), min(r + size, r1))
+        cols = slice(max(c, c0), min(c + size, c1))
+        mask = masks[k, 0, rows.start - r : rows.stop - r, cols.start - c : cols.stop - c] > 0
+        target = labels[rows.start - r0 : rows.stop - r0, cols.start - c0 : cols.stop - c0]
+        target[mask & (target == 0)] = k + 1
+    return labels
 
 
 @dataclass
 class FieldAnnotation:
     """The annotation of one field."""
 
-    labels: np.ndarray  # (H, W) instance map, 0 = background
+    labels: np.ndarray  # (H, W) instance map, 0 = background (lazy from annotate_in_chunks)
     centres: np.ndarray  # (K, 2) propagated point annotations, field coordinates
     orientations: np.ndarray  # (K,) radians, modulo pi
     archetypes: np.ndarray  # (K,) matched archetype index
@@ -348,10 +400,19 @@ def assemble(
     points: np.ndarray,
     size: int,
     max_overlap: float,
+    paint=None,
 ) -> FieldAnnotation:
-    """Stitch the registered detections ``kept`` (best first) into the field's annotation."""
+    """Stitch the registered detections ``kept`` (best first) into the field's annotation.
+
+    ``paint(masks, centres)`` draws the label map of the stitched masks; by default
+    :func:`paint_box` of the whole field (the tiled annotator paints tile by tile)."""
     centres = found.centres[kept]
-    labels, unique = stitch(shape, warped, centres, max_overlap=max_overlap)
+    unique = stitch_decisions(warped, centres, max_overlap=max_overlap)
+    if paint is None:
+        whole = (slice(0, shape[0]), slice(0, shape[1]))
+        labels = paint_box(whole, warped[unique], centres[unique])
+    else:
+        labels = paint(warped[unique], centres[unique])
     final = kept[unique]
     return FieldAnnotation(
         labels=labels,

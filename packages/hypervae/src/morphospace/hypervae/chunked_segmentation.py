@@ -29,11 +29,14 @@ from morphospace.core.validation import check_array
 from morphospace.hypervae.segmentation import embed_volume, fit_levels, label_box, window_grid
 
 
-def segment_in_chunks(segmenter: Any, volume: Any, client: Any, *, tile: int = 64) -> np.ndarray:
+def segment_in_chunks(segmenter: Any, volume: Any, client: Any, *, tile: int = 64):
     """Label maps ``(levels, D, H, W)`` of one volume ``(C, D, H, W)`` (numpy, or a lazy
-    dask array, e.g. ``dask.array.from_zarr``) by a fitted ``hypervae.segmenter``, computed
-    on ``client``'s cluster in tiles of about ``tile`` voxels a side. Equal to
-    ``segmenter.segment(volume[None]).label_maps[0]``."""
+    dask array, e.g. ``dask.array.from_zarr``) by a fitted ``hypervae.segmenter``, on
+    ``client``'s cluster in tiles of about ``tile`` voxels a side.
+
+    The windows are embedded and the levels' k-means fitted when this is called; the
+    labels come back as a lazy dask array, one chunk per tile, to compute or write to
+    Zarr. Equal to ``segmenter.segment(volume[None]).label_maps[0]``."""
     da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked segmentation")
     segmenter.check_is_fitted()
     config, vae = segmenter.config, segmenter.vae_
@@ -69,23 +72,24 @@ def segment_in_chunks(segmenter: Any, volume: Any, client: Any, *, tile: int = 6
         config.seed,
         config.max_cluster_points,
     )
-    needed = [_grid_box(_widened(t.core, stride, grid_size), stride) for t in grid]
-    labels = map_tiles(
-        client,
-        label_box,
-        [z[box] for box in needed],
-        tuple(centroids),  # one set for every tile (a list would be split)
-        [t.core for t in grid],
-        stride,
-        curvature,
-        config.upsample,
-        [tuple(b.start for b in box) for box in needed],
-        grid_size,
-    )
-    maps = np.zeros((len(config.n_clusters), *volume.shape[1:]), dtype=np.int32)
-    for t, tile_labels in zip(grid, labels, strict=True):
-        maps[(slice(None), *t.core)] = tile_labels
-    return maps
+    # the labelling pass stays lazy: one block per tile, computed or written (to_zarr) later
+    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked segmentation")
+    blocks = np.empty([len(range(0, n, edge)) for n in volume.shape[1:]], dtype=object)
+    for index, t in zip(np.ndindex(blocks.shape), grid, strict=True):
+        box = _grid_box(_widened(t.core, stride, grid_size), stride)
+        labels = dask.delayed(label_box)(
+            z[box],
+            centroids,
+            t.core,
+            stride,
+            curvature,
+            config.upsample,
+            tuple(b.start for b in box),
+            grid_size,
+        )
+        shape = (len(config.n_clusters), *(c.stop - c.start for c in t.core))
+        blocks[index] = da.from_delayed(labels, shape=shape, dtype=np.int32)
+    return da.block([blocks.tolist()])
 
 
 def _embed_tile(tile: Tile, block, segmenter) -> torch.Tensor:

@@ -315,7 +315,8 @@ class HierarchicalSegmenter(Segmenter):
         self.check_is_fitted()
         if not hasattr(x, "chunks"):  # a lazy volume is checked tile by tile
             x = check_array(x, name="volumes", ndim=5, channels=self.vae_.in_channels_)
-        maps = np.stack([segment_in_chunks(self, volume, client) for volume in x])
+        lazy = [segment_in_chunks(self, volume, client) for volume in x]
+        maps = np.stack(client.compute(lazy, sync=True))
         return Segmentation(maps, {"regions": region_sizes(maps)})
 
     # ------------------------------------------------------------------ persistence
