@@ -276,8 +276,9 @@ def run(
 ) -> None:
     """Run a pipeline (a YAML/JSON file or an example name) into OUT.
 
-    With --scheduler or --workers, encoders and segmenters are applied chunk by chunk
-    (tile by tile) on a Dask cluster once fitted (needs morphospace-core[scale]).
+    With --scheduler or --workers, fitted encoders, translators and segmenters are
+    applied chunk by chunk (tile by tile) on a Dask cluster (needs
+    morphospace-core[scale]); fitting stays in this process.
     """
     from morphospace.core.pipeline import run as run_pipeline
 

@@ -8,11 +8,12 @@ this machine (:func:`connect` with no address) or a running one by its scheduler
 address; morphospace runs no scheduler of its own. Needs ``morphospace-core[scale]``.
 
 Encoders and translators map one row to one row (:func:`encode_in_chunks`,
-:func:`translate_in_chunks`). Sliding-window methods
-cut a field into :func:`tiles`, each read with a halo wide enough that every value
-computed in its core equals the whole field's; a plugin runs its global steps
-(thresholds, k-means, non-maximum suppression) between passes over the tiles, on
+:func:`translate_in_chunks`). Sliding-window methods cut a field into :func:`tiles`,
+each read with a halo wide enough that every value computed in its core equals the
+whole field's (:func:`map_tiles` runs a function per tile); a plugin runs its global
+steps (thresholds, k-means, non-maximum suppression) between passes over the tiles, on
 statistics it gathers from them (:func:`median_in_chunks`, :func:`histogram_in_chunks`).
+:func:`use_cluster` makes ``tl`` (and so ``morphospace run --workers``) do all this.
 """
 
 from __future__ import annotations
