@@ -28,27 +28,34 @@ def test_nms_keeps_a_detection_suppressed_only_by_a_suppressed_one():
     np.testing.assert_array_equal(keep, [0, 2])
 
 
-def test_sliding_windows_cover_the_field_at_the_stride():
-    windows, centres = P.sliding_windows(np.zeros((1, 40, 24)), size=8, stride=4)
-    assert windows.shape == (10 * 6, 1, 8, 8)
-    assert centres.max(0).tolist() == [36, 20]
+def _stitch(shape, masks, centres, order=None, max_overlap=1.0):
+    kept = P.stitch_decisions(masks, centres, order, max_overlap)
+    whole = (slice(0, shape[0]), slice(0, shape[1]))
+    return P.paint_box(whole, masks[kept], centres[kept]), kept
 
 
-def test_stitch_gives_each_pixel_to_the_first_cell():
+def test_window_centres_cover_the_field_at_the_stride_and_a_box_keeps_the_fields_grid():
+    whole = P.window_centres((slice(0, 40), slice(0, 24)), stride=4)
+    assert len(whole) == 10 * 6 and whole.max(0).tolist() == [36, 20]
+    box = P.window_centres((slice(5, 13), slice(0, 3)), stride=4)
+    assert box.tolist() == [[8, 0], [12, 0]]  # on the field's grid, not the box's
+
+
+def test_stitching_gives_each_pixel_to_the_first_cell():
     masks = np.ones((2, 1, 4, 4), dtype=np.uint8)
-    labels, kept = P.stitch((10, 10), masks, np.array([[4, 4], [5, 5]]), order=np.array([1, 0]))
+    labels, kept = _stitch((10, 10), masks, np.array([[4, 4], [5, 5]]), order=np.array([1, 0]))
     np.testing.assert_array_equal(kept, [1, 0])  # ids follow the order: mask 1 is id 1
     assert (labels == 1).sum() == 16 and (labels == 2).sum() == 7
 
 
-def test_stitch_drops_a_second_detection_of_a_pasted_cell_but_keeps_a_touching_one():
+def test_stitching_drops_a_second_detection_of_a_pasted_cell_but_keeps_a_touching_one():
     masks = np.ones((3, 1, 6, 6), dtype=np.uint8)
     # mask 1 overlaps mask 0 on 25 of its 36 pixels: a duplicate; mask 2 touches mask 0
     centres = np.array([[10, 10], [11, 11], [10, 16]])
-    labels, kept = P.stitch((30, 30), masks, centres, max_overlap=0.5)
+    labels, kept = _stitch((30, 30), masks, centres, max_overlap=0.5)
     np.testing.assert_array_equal(kept, [0, 2])
     assert set(np.unique(labels)) == {0, 1, 2} and (labels == 2).sum() == 36
-    _, all_kept = P.stitch((30, 30), masks, centres)  # by default: every mask with a free pixel
+    _, all_kept = _stitch((30, 30), masks, centres)  # by default: every mask with a free pixel
     np.testing.assert_array_equal(all_kept, [0, 1, 2])
 
 
@@ -151,7 +158,7 @@ def test_stitching_without_a_field_map_and_painting_by_box_equal_the_dense_versi
     masks = (rng.random((60, 1, 9, 9)) < 0.7).astype(np.uint8)
     centres = rng.uniform(0, 46, (60, 2))  # windows past the border, many overlapping
     expected, expected_kept = _dense_stitch((50, 47), masks, centres, max_overlap)
-    labels, kept = P.stitch((50, 47), masks, centres, max_overlap=max_overlap)
+    labels, kept = _stitch((50, 47), masks, centres, max_overlap=max_overlap)
     np.testing.assert_array_equal(kept, expected_kept)
     np.testing.assert_array_equal(labels, expected)
     for rows, cols in [(slice(0, 20), slice(0, 47)), (slice(13, 50), slice(30, 47))]:

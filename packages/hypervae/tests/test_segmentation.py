@@ -11,7 +11,7 @@ from morphospace.hypervae.poincare_ball import poincare_ball
 from morphospace.hypervae.segmentation import (
     HierarchicalSegmenter,
     embed_volume,
-    interpolate_embeddings,
+    interpolate_box,
     paint,
     segment_volume,
     window_grid,
@@ -46,7 +46,7 @@ def test_batches_do_not_change_the_embeddings():
 
 def test_paint_gives_each_voxel_its_nearest_centre():
     grid = np.array([[[0, 1, 2]]])
-    painted = paint(grid, (1, 1, 6), stride=2)
+    painted = paint(grid, stride=2, box=(slice(0, 1), slice(0, 1), slice(0, 6)))
     np.testing.assert_array_equal(painted[0, 0], [0, 0, 1, 1, 2, 2])
 
 
@@ -55,7 +55,8 @@ def test_interpolation_is_exact_for_linear_fields_and_copies_past_the_last_centr
     grid = window_grid(shape, stride)  # centres at 0, 2, 4, (6)
     centres = np.stack(np.meshgrid(*[np.arange(g) * stride for g in grid], indexing="ij"), -1)
     z = torch.from_numpy(centres.reshape(-1, 3)).double()
-    dense = interpolate_embeddings(z, grid, shape, stride, None).reshape(*shape, 3)
+    whole = tuple(slice(0, n) for n in shape)
+    dense = interpolate_box(z.reshape(*grid, 3), whole, stride, None).reshape(*shape, 3)
     voxels = np.stack(np.meshgrid(*[np.arange(s) for s in shape], indexing="ij"), -1)
     last = np.array([(g - 1) * stride for g in grid])
     np.testing.assert_allclose(dense.numpy(), np.minimum(voxels, last), atol=1e-12)
@@ -63,7 +64,8 @@ def test_interpolation_is_exact_for_linear_fields_and_copies_past_the_last_centr
 
 def test_interpolated_ball_embeddings_stay_in_the_ball():
     z = poincare_ball(1.0).expmap0(torch.randn(27, 3, dtype=torch.float64) * 3)
-    dense = interpolate_embeddings(z, (3, 3, 3), (6, 6, 6), 2, 1.0)
+    whole = (slice(0, 6),) * 3
+    dense = interpolate_box(z.reshape(3, 3, 3, 3), whole, 2, 1.0)
     assert dense.shape == (216, 3) and (dense.norm(dim=-1) < 1).all()
 
 

@@ -85,10 +85,9 @@ def encode_in_chunks(encoder: Any, x: Any, client: Any, *, rows_per_chunk: int =
     The encoder must be fitted; it is sent to each worker once. The result equals
     ``encoder.encode(x)`` computed in memory.
     """
-    da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked encoding")
     encoder.check_is_fitted()
     _check_rows_per_chunk(rows_per_chunk)
-    x = x if isinstance(x, da.Array) else da.from_array(np.asarray(x))
+    x = as_dask(x)
     if x.ndim < 2 or x.shape[0] == 0:
         raise InputError(f"cells: expected an array (N, ...) with N >= 1, found shape {x.shape}")
     x = x.rechunk({0: rows_per_chunk, **{axis: -1 for axis in range(1, x.ndim)}})
@@ -229,15 +228,31 @@ def _dask_array():
     return require("dask.array", install="morphospace-core[scale]", needed_for="chunked inference")
 
 
-def _as_dask(x: Any):
+def as_dask(x: Any):
+    """``x`` as a dask array: a dask array as it is, anything else wrapped (not copied)."""
     da = _dask_array()
     return x if isinstance(x, da.Array) else da.from_array(np.asarray(x))
+
+
+def lazy_from_tiles(grid: list[Tile], results: list, dtype: Any, leading: tuple = ()):
+    """One lazy dask array from per-tile delayed ``results`` (in ``grid``'s row-major
+    order), each of shape ``leading`` + its tile's core shape: a chunk per tile."""
+    da = _dask_array()
+    counts = [len({t.core[axis].start for t in grid}) for axis in range(len(grid[0].core))]
+    blocks = np.empty(counts, dtype=object)
+    for index, tile, result in zip(np.ndindex(*counts), grid, results, strict=True):
+        shape = (*leading, *(c.stop - c.start for c in tile.core))
+        blocks[index] = da.from_delayed(result, shape=shape, dtype=dtype)
+    nested = blocks.tolist()
+    for _ in leading:
+        nested = [nested]
+    return da.block(nested)
 
 
 def histogram_in_chunks(x: Any, bins: int, value_range: tuple[float, float]) -> np.ndarray:
     """Counts of ``np.histogram(x, bins, value_range)`` summed chunk by chunk: the same
     counts as in memory, since every value falls in the same bin either way."""
-    x = _as_dask(x)
+    x = as_dask(x)
     edges = np.linspace(value_range[0], value_range[1], bins + 1)
     counts, _ = _dask_array().histogram(x, bins=edges)  # per block: no rechunking
     return np.asarray(counts.compute())
@@ -245,35 +260,35 @@ def histogram_in_chunks(x: Any, bins: int, value_range: tuple[float, float]) -> 
 
 def median_in_chunks(x: Any, bins: int = 4096, name: str = "x") -> float:
     """``np.median(x)``, exactly, without holding ``x`` in memory: a histogram finds the
-    bin(s) holding the middle value(s), and only the values in them are gathered."""
-    x = _as_dask(x)  # never raveled: that would rechunk the whole array
+    bin(s) holding the middle value(s), and only the distinct values in them (with their
+    counts) are gathered, block by block."""
+    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked inference")
+    x = as_dask(x)  # never raveled nor mask-indexed: either would rechunk the whole array
     n = int(x.size)
     if n == 0:
-        raise InputError("median of an empty array")
-    da = _dask_array()
-    low, high = (float(v) for v in da.compute(x.min(), x.max()))
+        raise InputError(f"{name}: median of an empty array")
+    low, high = (float(v) for v in dask.compute(x.min(), x.max()))
     if not (np.isfinite(low) and np.isfinite(high)):
         raise InputError(f"{name}: contains NaN or infinite values; remove or impute them first")
     if low == high:
         return low
     edges = np.linspace(low, high, bins + 1)
-    counts = np.asarray(da.histogram(x, bins=edges)[0].compute())
-    cumulative = np.cumsum(counts)
+    cumulative = np.cumsum(histogram_in_chunks(x, bins, (low, high)))
     middle = sorted({(n - 1) // 2, n // 2})  # the rank(s) the median averages
     chosen = [int(np.searchsorted(cumulative, rank, side="right")) for rank in middle]
     first, last = min(chosen), max(chosen)
     below = int(cumulative[first - 1]) if first else 0
     top = edges[last + 1] if last + 1 < bins else np.inf  # the last bin holds its edge
-    blocks = [
-        require("dask", install="morphospace-core[scale]", needed_for="chunked inference").delayed(
-            _values_in
-        )(block, edges[first], top)
-        for block in x.to_delayed().ravel()  # block by block: no rechunking
-    ]
-    values = np.sort(np.concatenate(da.compute(*blocks)))
-    return float(np.mean([values[rank - below] for rank in middle]))
+    parts = dask.compute(
+        *[dask.delayed(_distinct_in)(b, edges[first], top) for b in x.to_delayed().ravel()]
+    )
+    values = np.concatenate([p[0] for p in parts])
+    values, where = np.unique(values, return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([p[1] for p in parts]))
+    ends = np.cumsum(counts) + below  # values[i] holds the ranks below ends[i]
+    return float(np.mean([values[np.searchsorted(ends, rank, side="right")] for rank in middle]))
 
 
-def _values_in(block: np.ndarray, low: float, high: float) -> np.ndarray:
-    """The values of ``block`` in ``[low, high)``, flat."""
-    return block[(block >= low) & (block < high)]
+def _distinct_in(block: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``block`` in ``[low, high)`` and how often each occurs."""
+    return np.unique(block[(block >= low) & (block < high)], return_counts=True)

@@ -88,15 +88,19 @@ class Annotator(Segmenter):
     Config = AnnotatorConfig
 
     def _split(self, x) -> tuple[np.ndarray, np.ndarray]:
-        x = check_array(x, name="fields", ndim=4)
+        """Image channels (float32) and the annotation channel; a dask array stays lazy."""
+        if not hasattr(x, "chunks"):
+            x = check_array(x, name="fields", ndim=4)
+        elif x.ndim != 4:
+            raise InputError(f"fields: expected a 4-D array (N, C, H, W), found shape {x.shape}")
         if x.shape[1] < 2:
             raise InputError(
                 f"{self.name}: expected fields (N, C + 1, H, W) with the annotation channel "
                 f"at {self.config.annotation_channel}, found {x.shape[1]} channel(s)"
             )
         channel = self.config.annotation_channel % x.shape[1]
-        images = np.delete(x, channel, axis=1).astype(np.float32)
-        return images, x[:, channel]
+        keep = [c for c in range(x.shape[1]) if c != channel]
+        return x[:, keep].astype(np.float32), x[:, channel]
 
     def fit(self, x, y=None) -> Annotator:
         from morphospace.diffkillr.invariant_net import DiffeoInvariantNet
@@ -195,16 +199,7 @@ class Annotator(Segmenter):
         from morphospace.diffkillr.chunked_annotation import annotate_in_chunks
 
         self.check_is_fitted()
-        if hasattr(x, "chunks"):  # a lazy field stays on disk until its tiles are read
-            if x.ndim != 4 or x.shape[1] < 2:
-                raise InputError(
-                    f"{self.name}: expected fields (N, C + 1, H, W), found shape {x.shape}"
-                )
-            channel = self.config.annotation_channel % x.shape[1]
-            keep = [c for c in range(x.shape[1]) if c != channel]
-            images = x[:, keep].astype(np.float32)
-        else:
-            images, _ = self._split(x)
+        images, _ = self._split(x)  # a lazy field stays on disk until its tiles are read
         annotations = [annotate_in_chunks(self, image, client) for image in images]
         painted = client.compute([a.labels for a in annotations], sync=True)
         for annotation, labels in zip(annotations, painted, strict=True):

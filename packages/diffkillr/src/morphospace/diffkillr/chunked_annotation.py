@@ -26,7 +26,14 @@ from typing import Any
 import numpy as np
 
 from morphospace.core.dependencies import require
-from morphospace.core.distributed import Tile, map_tiles, median_in_chunks, tiles
+from morphospace.core.distributed import (
+    Tile,
+    as_dask,
+    lazy_from_tiles,
+    map_tiles,
+    median_in_chunks,
+    tiles,
+)
 from morphospace.core.validation import check_array
 from morphospace.diffkillr.foreground import SMOOTHING_RADIUS, smoothed
 from morphospace.diffkillr.propagation import (
@@ -38,6 +45,7 @@ from morphospace.diffkillr.propagation import (
     paint_box,
     register_detections,
     select_detections,
+    window_centres,
 )
 
 #: Bins of the smoothed field's histogram: the number scikit-image's Otsu uses.
@@ -52,11 +60,9 @@ def annotate_in_chunks(
     ``client``'s cluster in tiles of ``tile`` x ``tile`` pixels. Equal to
     ``annotator.annotate(image)``; its ``labels`` is a lazy dask array with one chunk
     per tile, to compute or write to Zarr while ``client`` is open."""
-    da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked annotation")
     annotator.check_is_fitted()
     config, bank = annotator.config, annotator.bank_
-    image = image if isinstance(image, da.Array) else da.from_array(np.asarray(image))
-    image = check_field(image, bank)
+    image = check_field(as_dask(image), bank)
     grid = tiles(image.shape[1:], tile, max(bank.patch_size // 2, SMOOTHING_RADIUS))
     shipped = client.scatter(annotator, broadcast=True, hash=False)
     fill = median_in_chunks(image, name="field image")
@@ -104,16 +110,11 @@ def _painted_in_tiles(client, shape, tile: int, masks: np.ndarray, centres: np.n
     """The label map as a lazy dask array, each ``tile`` x ``tile`` chunk painted on a
     worker from the stitched masks (sent to each worker once)."""
     dask = require("dask", install="morphospace-core[scale]", needed_for="chunked annotation")
-    da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked annotation")
     masks = client.scatter(masks, broadcast=True, hash=False)
     centres = client.scatter(centres, broadcast=True, hash=False)
-    cores = tiles(tuple(shape), tile, 0)
-    blocks = np.empty([-(-n // tile) for n in shape], dtype=object)
-    for index, t in zip(np.ndindex(blocks.shape), cores, strict=True):
-        painted = dask.delayed(paint_box)(t.core, masks, centres)
-        size = tuple(s.stop - s.start for s in t.core)
-        blocks[index] = da.from_delayed(painted, shape=size, dtype=np.int32)
-    return da.block(blocks.tolist())
+    grid = tiles(tuple(shape), tile, 0)
+    painted = [dask.delayed(paint_box)(t.core, masks, centres) for t in grid]
+    return lazy_from_tiles(grid, painted, np.int32)
 
 
 def _per_tile(client, image, grid: list[Tile], function, *arguments) -> list:
@@ -149,17 +150,11 @@ def _otsu_of_smoothed(client, image, grid: list[Tile]) -> float:
     return float(threshold_otsu(hist=(counts, (edges[:-1] + edges[1:]) / 2)))
 
 
-def _tile_centres(tile: Tile, stride: int) -> np.ndarray:
-    """The field's window centres (a ``stride`` grid from 0) that lie in the tile's core."""
-    rows, cols = (np.arange(-(-s.start // stride) * stride, s.stop, stride) for s in tile.core)
-    return np.stack(np.meshgrid(rows, cols, indexing="ij"), -1).reshape(-1, 2)
-
-
 def _candidates(block, tile: Tile, annotator, fill: float, foreground) -> Candidates:
     offset = tile.offset
     found = find_candidates(
         np.asarray(block),
-        _tile_centres(tile, annotator.config.stride) - offset,
+        window_centres(tile.core, annotator.config.stride) - offset,
         annotator.bank_,
         annotator.invariant_net_,
         fill=fill,

@@ -25,9 +25,3 @@ def foreground_threshold(smooth: np.ndarray) -> float:
     from skimage.filters import threshold_otsu
 
     return float("inf") if np.ptp(smooth) == 0 else float(threshold_otsu(smooth))
-
-
-def foreground_mask(image: np.ndarray) -> np.ndarray:
-    """Pixels of ``image (C, H, W)`` brighter than the Otsu threshold after smoothing."""
-    smooth = smoothed(image)
-    return smooth > foreground_threshold(smooth)

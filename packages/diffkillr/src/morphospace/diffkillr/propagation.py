@@ -99,16 +99,11 @@ def propagate_orientations(
 
 
 # ---------------------------------------------------------------------- detection
-def window_centres(shape: tuple[int, int], stride: int) -> np.ndarray:
-    """Centres ``(M, 2)`` of the windows on a ``stride`` grid over a field, row-major."""
-    rows, cols = np.arange(0, shape[0], stride), np.arange(0, shape[1], stride)
+def window_centres(box: tuple[slice, slice], stride: int) -> np.ndarray:
+    """Centres ``(M, 2)`` of the field's windows (a ``stride`` grid from pixel 0) that lie
+    in ``box``, row-major."""
+    rows, cols = (np.arange(-(-b.start // stride) * stride, b.stop, stride) for b in box)
     return np.stack(np.meshgrid(rows, cols, indexing="ij"), -1).reshape(-1, 2)
-
-
-def sliding_windows(image: np.ndarray, size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows ``(M, C, size, size)`` of ``image (C, H, W)`` and their centres ``(M, 2)``."""
-    centres = window_centres(image.shape[1:], stride)
-    return crop(image, centres, size), centres
 
 
 @dataclass
@@ -196,27 +191,6 @@ def non_maximum_suppression(
     return np.asarray(keep, dtype=int)
 
 
-def stitch(
-    shape: tuple[int, int],
-    masks: np.ndarray,
-    centres: np.ndarray,
-    order: np.ndarray | None = None,
-    max_overlap: float = 1.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Paste masks ``(K, 1, P, P)`` centred on ``centres`` into one instance map ``(H, W)``.
-
-    Masks are pasted in ``order`` (best first); a pixel keeps the first cell that claims
-    it. A mask of which more than ``max_overlap`` is already claimed when its turn comes
-    is a second detection of a cell already pasted and is left out: non-maximum
-    suppression by mask overlap, which tells duplicates from touching cells where a
-    centre distance cannot. Returns the map, whose ids ``1..K'`` follow the kept masks
-    in ``order``, and the kept indices (into ``masks``) in that order.
-    """
-    kept = stitch_decisions(masks, centres, order, max_overlap)
-    whole = (slice(0, shape[0]), slice(0, shape[1]))
-    return paint_box(whole, masks[kept], centres[kept]), kept
-
-
 def _window_origin(centres: np.ndarray, size: int) -> np.ndarray:
     """The top-left field pixel of each ``size`` window centred on ``centres``."""
     return np.rint(np.asarray(centres, dtype=float)).astype(int).reshape(-1, 2) - size // 2
@@ -228,9 +202,15 @@ def stitch_decisions(
     order: np.ndarray | None = None,
     max_overlap: float = 1.0,
 ) -> np.ndarray:
-    """Which masks :func:`stitch` keeps, in ``order``, without a map of the field: the
-    pixels claimed so far are held in blocks of the mask's size, only where masks lie
-    (memory grows with the cells, not with the field)."""
+    """Which of the masks ``(K, 1, P, P)`` centred on ``centres`` to keep, pasting them
+    in ``order`` (best first): a mask of which more than ``max_overlap`` is already
+    claimed by masks kept before it is a second detection of a cell already pasted and
+    is left out. This is non-maximum suppression by mask overlap, which tells duplicates
+    from touching cells where a centre distance cannot. Returns the kept indices in
+    order; :func:`paint_box` draws them.
+
+    No map of the field is needed: the pixels claimed so far are held in blocks of the
+    mask's size, only where masks lie (memory grows with the cells, not the field)."""
     size = masks.shape[-1]
     origins = _window_origin(centres, size)
     order = np.arange(len(masks)) if order is None else np.asarray(order)
@@ -350,7 +330,7 @@ def annotate_field(
     foreground = foreground_threshold(smoothed(image)) if prefilter == "otsu" else None
     found = find_candidates(
         image,
-        window_centres(image.shape[1:], stride),
+        window_centres((slice(0, image.shape[1]), slice(0, image.shape[2])), stride),
         bank,
         encoder,
         fill=fill,

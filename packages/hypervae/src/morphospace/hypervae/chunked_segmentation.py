@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from morphospace.core.dependencies import require
-from morphospace.core.distributed import Tile, map_tiles, tiles
+from morphospace.core.distributed import Tile, as_dask, lazy_from_tiles, map_tiles, tiles
 from morphospace.core.errors import InputError
 from morphospace.core.validation import check_array
 from morphospace.hypervae.segmentation import embed_volume, fit_levels, label_box, window_grid
@@ -37,10 +37,10 @@ def segment_in_chunks(segmenter: Any, volume: Any, client: Any, *, tile: int = 6
     The windows are embedded and the levels' k-means fitted when this is called; the
     labels come back as a lazy dask array, one chunk per tile, to compute or write to
     Zarr. Equal to ``segmenter.segment(volume[None]).label_maps[0]``."""
-    da = require("dask.array", install="morphospace-core[scale]", needed_for="chunked segmentation")
+    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked segmentation")
     segmenter.check_is_fitted()
     config, vae = segmenter.config, segmenter.vae_
-    volume = volume if isinstance(volume, da.Array) else da.from_array(np.asarray(volume))
+    volume = as_dask(volume)
     if volume.ndim != 4 or volume.shape[0] != vae.in_channels_:
         raise InputError(
             f"volume: expected (C, D, H, W) with C = {vae.in_channels_}, found shape "
@@ -72,24 +72,23 @@ def segment_in_chunks(segmenter: Any, volume: Any, client: Any, *, tile: int = 6
         config.seed,
         config.max_cluster_points,
     )
-    # the labelling pass stays lazy: one block per tile, computed or written (to_zarr) later
-    dask = require("dask", install="morphospace-core[scale]", needed_for="chunked segmentation")
-    blocks = np.empty([len(range(0, n, edge)) for n in volume.shape[1:]], dtype=object)
-    for index, t in zip(np.ndindex(blocks.shape), grid, strict=True):
+    # the labelling pass stays lazy: a chunk per tile, computed or written (to_zarr) later
+    labels = []
+    for t in grid:
         box = _grid_box(_widened(t.core, stride, grid_size), stride)
-        labels = dask.delayed(label_box)(
-            z[box],
-            centroids,
-            t.core,
-            stride,
-            curvature,
-            config.upsample,
-            tuple(b.start for b in box),
-            grid_size,
+        labels.append(
+            dask.delayed(label_box)(
+                z[box],
+                centroids,
+                t.core,
+                stride,
+                curvature,
+                config.upsample,
+                tuple(b.start for b in box),
+                grid_size,
+            )
         )
-        shape = (len(config.n_clusters), *(c.stop - c.start for c in t.core))
-        blocks[index] = da.from_delayed(labels, shape=shape, dtype=np.int32)
-    return da.block([blocks.tolist()])
+    return lazy_from_tiles(grid, labels, np.int32, leading=(len(config.n_clusters),))
 
 
 def _embed_tile(tile: Tile, block, segmenter) -> torch.Tensor:
@@ -104,11 +103,8 @@ def _embed_tile(tile: Tile, block, segmenter) -> torch.Tensor:
         segmenter.config.stride,
         segmenter.config.window_batch_size,
     )
-    core = tuple(
-        slice(c.start - o.start, c.stop - o.start)
-        for c, o in zip(tile.core, tile.outer, strict=True)
-    )
-    return z.double().reshape(*grid, -1)[_grid_box(core, segmenter.config.stride)]
+    core = _grid_box(tile.core_in_outer(), segmenter.config.stride)
+    return z.double().reshape(*grid, -1)[core]
 
 
 def _grid_box(box: tuple[slice, ...], stride: int) -> tuple[slice, ...]:

@@ -78,17 +78,14 @@ def _axis_weights(box: slice, grid_start: int, grid_size: int, stride: int):
 
 def paint(
     grid_labels: np.ndarray,
-    shape: tuple[int, int, int],
     stride: int,
-    box: tuple[slice, ...] | None = None,
+    box: tuple[slice, ...],
     grid_start: tuple[int, ...] = (0, 0, 0),
     grid_size: tuple[int, ...] | None = None,
 ) -> np.ndarray:
-    """Voxel labels from labels on the window grid: each voxel takes its nearest centre's.
-
-    ``box`` (default: every voxel of ``shape``) picks the voxels; ``grid_labels`` then
-    holds the grid from ``grid_start`` of a grid of ``grid_size`` centres."""
-    box = box or tuple(slice(0, n) for n in shape)
+    """Labels of the voxels in ``box`` from labels on the window grid: each voxel takes
+    its nearest centre's. ``grid_labels`` holds the grid from ``grid_start`` of a grid of
+    ``grid_size`` centres (default: all of it)."""
     grid_size = grid_size or grid_labels.shape
     index = [
         np.clip(np.ceil(np.arange(b.start, b.stop) / stride - 0.5).astype(int), 0, g - 1) - start
@@ -129,19 +126,6 @@ def interpolate_box(
         out = out + weight[..., None].to(flat.dtype) * flat[index[0], index[1], index[2]]
     out = out.reshape(-1, flat.shape[-1])
     return out if curvature is None else poincare_ball(curvature).expmap0(out)
-
-
-def interpolate_embeddings(
-    z: torch.Tensor,
-    grid: tuple[int, int, int],
-    shape: tuple[int, int, int],
-    stride: int,
-    curvature: float | None,
-) -> torch.Tensor:
-    """Embeddings at every voxel ``(D*H*W, d)`` of a volume of ``shape``, from window
-    embeddings ``z`` ``(G, d)`` on a ``grid``: :func:`interpolate_box` of the whole."""
-    whole = tuple(slice(0, n) for n in shape)
-    return interpolate_box(z.reshape(*grid, -1), whole, stride, curvature)
 
 
 def fit_levels(
@@ -187,7 +171,7 @@ def label_box(
         flat = z.reshape(-1, z.shape[-1])
         for c in centroids:
             grid_labels = nearest_centroid(flat, c, curvature).reshape(z.shape[:3])
-            levels.append(paint(grid_labels, shape, stride, box, grid_start, grid_size))
+            levels.append(paint(grid_labels, stride, box, grid_start, grid_size))
     return np.stack(levels).astype(np.int32)
 
 
