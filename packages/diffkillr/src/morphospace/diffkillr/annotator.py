@@ -177,6 +177,7 @@ class Annotator(Segmenter):
             threshold=c.score_threshold,
             nms_distance=c.nms_distance,
             max_overlap=c.max_overlap,
+            min_mask_fill=c.min_mask_fill,
             max_cells=c.max_cells,
             prefilter=c.prefilter,
         )

@@ -6,8 +6,10 @@ is global and runs once, on the client, on what the tiles return:
 
 1. the field's median (the value windows read past its border) and the Otsu threshold of
    the smoothed field (the prefilter), from histograms gathered over the tiles;
-2. per tile, the windows centred in its core are embedded and matched: the candidates;
-3. non-maximum suppression over all candidates (a few per cell), on the client;
+2. per tile, the windows centred in its core are embedded and matched, and how much
+   of its archetype's mask each matching window fills is measured: the candidates;
+3. the check of that fill and non-maximum suppression over all candidates (a few per
+   cell), on the client;
 4. per tile, the kept detections centred in its core are registered;
 5. which warped masks are kept (best first, against the pixels better ones claimed) is
    decided on the client, from the masks alone; each tile of the label map is then
@@ -71,7 +73,9 @@ def annotate_in_chunks(
         foreground = _otsu_of_smoothed(client, image, grid)
     parts = _per_tile(client, image, grid, _candidates, shipped, fill, foreground)
     found = _in_grid_order(parts)
-    kept = select_detections(found, bank.patch_size, config.nms_distance, config.max_cells)
+    kept = select_detections(
+        found, bank.patch_size, config.nms_distance, config.max_cells, config.min_mask_fill
+    )
     centres, archetypes = found.centres[kept], found.archetypes[kept]
     # tiles are row-major on a regular grid: a centre's tile follows from its position
     per_row = -(-image.shape[2] // tile)
@@ -162,7 +166,11 @@ def _candidates(block, tile: Tile, annotator, fill: float, foreground) -> Candid
         threshold=annotator.config.score_threshold,
     )
     return Candidates(
-        found.embedded + offset, found.centres + offset, found.scores, found.archetypes
+        found.embedded + offset,
+        found.centres + offset,
+        found.scores,
+        found.archetypes,
+        found.mask_fill,
     )
 
 
@@ -177,6 +185,7 @@ def _in_grid_order(parts: list[Candidates]) -> Candidates:
         centres[order],
         np.concatenate([p.scores for p in parts])[order],
         np.concatenate([p.archetypes for p in parts])[order],
+        np.concatenate([p.mask_fill for p in parts])[order],
     )
 
 

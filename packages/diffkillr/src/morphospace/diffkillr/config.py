@@ -191,6 +191,14 @@ class AnnotatorConfig(SegmenterConfig):
         description="drop a detection whose warped mask lies more than this fraction on "
         "better cells already found (a second detection of one cell); 1 keeps all",
     )
+    min_mask_fill: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="a window matching an archetype is a cell only if at least this share "
+        "of the archetype's mask, laid on it, is brighter than halfway between the "
+        "background and the mask's mean (debris fills little of it); 0 keeps all",
+    )
     max_cells: int = Field(2000, ge=1, description="most cells per field")
     prefilter: Literal["otsu", "none"] = Field(
         "otsu", description="embed only windows centred on Otsu foreground ('none': all)"

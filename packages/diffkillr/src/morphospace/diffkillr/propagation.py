@@ -8,8 +8,9 @@ With the deformation ``u`` that warps the archetype (moving) onto the cell (fixe
 - an axis ``d`` at ``p`` turns into ``(I + grad u(q))^-1 d``.
 
 :func:`annotate_field` runs the whole method on a field: sliding-window detection
-(cosine score to the bank, score filter, non-maximum suppression), matching,
-registration and stitching of the warped masks into one instance map.
+(cosine score to the bank, score filter, a check that the window's object fills the
+matched archetype's mask, non-maximum suppression), matching, registration and stitching
+of the warped masks into one instance map.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class Candidates:
     centres: np.ndarray  # (C, 2) centres of the windows scoring as a cell
     scores: np.ndarray  # (C,) cosine score to the nearest archetype
     archetypes: np.ndarray  # (C,) index of that archetype in the bank
+    mask_fill: np.ndarray  # (C,) how much of that archetype's mask the window's object fills
 
 
 def find_candidates(
@@ -127,18 +129,46 @@ def find_candidates(
     threshold: float | None,
 ) -> Candidates:
     """Embed the windows of ``image (C, H, W)`` at ``centres`` and keep those matching an
-    archetype. With ``foreground`` (a threshold of :func:`smoothed`), only windows
-    centred above it are embedded. Reads ``image`` within half a patch (and
-    :data:`SMOOTHING_RADIUS`) of the centres, and ``fill`` past its border: a tile with
-    that halo gives the same candidates as the whole field."""
+    archetype, with the :func:`mask_fill` of its mask (``fill`` is the background). With
+    ``foreground`` (a threshold of :func:`smoothed`), only windows centred above it are
+    embedded. Reads ``image`` within half a patch (and :data:`SMOOTHING_RADIUS`) of the
+    centres, and ``fill`` past its border: a tile with that halo gives the same
+    candidates as the whole field."""
     if foreground is not None:
         inside = smoothed(image)[centres[:, 0], centres[:, 1]] > foreground
         centres = centres[inside]
     if len(centres) == 0:  # nothing in the foreground: no window to embed
-        return Candidates(centres, centres, np.zeros(0), np.zeros(0, dtype=int))
+        return Candidates(centres, centres, np.zeros(0), np.zeros(0, dtype=int), np.zeros(0))
     match = bank.match(encoder.encode(crop(image, centres, bank.patch_size, fill=fill)), threshold)
     cells = np.flatnonzero(match.is_cell)
-    return Candidates(centres, centres[cells], match.score[cells], match.index[cells])
+    index = match.index[cells]
+    filled = mask_fill(image, centres[cells], bank.masks[index], background=fill)
+    return Candidates(centres, centres[cells], match.score[cells], index, filled)
+
+
+def mask_fill(
+    image: np.ndarray, centres: np.ndarray, masks: np.ndarray, *, background: float
+) -> np.ndarray:
+    """How much of each mask ``(K, 1, P, P)`` centred on ``centres`` the object under it
+    fills: the share of the mask's pixels (within the field) brighter than halfway
+    between ``background`` and the mask's mean (channel mean of ``image``).
+
+    With the mask of the archetype a window matched, this tells a cell from debris: a
+    cell fills the mask of a cell like it, while a speck or fibre that matched a
+    cell-sized archetype puts its brightness in a small part of the mask and leaves the
+    rest near the background. The level is relative to each window's own brightness, so
+    dim cells pass as bright ones do. Reads ``image`` within half a patch of the centres.
+    """
+    if len(centres) == 0:
+        return np.zeros(0)
+    windows = crop(image.mean(0, keepdims=True, dtype=np.float64), centres, masks.shape[-1], np.nan)
+    windows = windows[:, 0]
+    inside = (masks[:, 0] > 0) & ~np.isnan(windows)  # the mask's pixels on the field
+    area = np.maximum(inside.sum((1, 2)), 1)
+    mean = np.where(inside, windows, 0).sum((1, 2)) / area
+    level = (background + mean) / 2
+    bright = np.where(inside, windows, -np.inf) > level[:, None, None]
+    return bright.sum((1, 2)) / area
 
 
 def register_detections(
@@ -278,7 +308,8 @@ class FieldAnnotation:
     embedded_windows: np.ndarray | None = None  # (M, 2) centres of the windows embedded
     candidate_windows: np.ndarray | None = None  # (C, 2) those scoring as a cell, before NMS
     candidate_scores: np.ndarray | None = None  # (C,)
-    nms_windows: np.ndarray | None = None  # (K0, 2) kept by NMS, before mask-overlap suppression
+    candidate_mask_fill: np.ndarray | None = None  # (C,) of the matched archetype's mask
+    nms_windows: np.ndarray | None = None  # (K0, 2) filling their mask and kept by NMS
 
     def __len__(self) -> int:
         return len(self.centres)
@@ -310,9 +341,12 @@ def annotate_field(
     max_cells: int = 2000,
     prefilter: str = "otsu",
     max_overlap: float = 0.5,
+    min_mask_fill: float = 0.4,
 ) -> FieldAnnotation:
     """Detect, match, register and stitch every cell of ``image (C, H, W)``.
 
+    A window matching an archetype is a cell when its object fills at least
+    ``min_mask_fill`` of that archetype's mask (:func:`mask_fill`; debris does not).
     Detections closer than ``nms_distance`` (a fraction of the patch) to a better one
     are dropped before registration; after it, a detection whose warped mask lies more
     than ``max_overlap`` on better cells already pasted is dropped too.
@@ -339,7 +373,7 @@ def annotate_field(
     )
     timings["detect: embed windows"] = time.perf_counter() - t
     t = time.perf_counter()
-    kept = select_detections(found, bank.patch_size, nms_distance, max_cells)
+    kept = select_detections(found, bank.patch_size, nms_distance, max_cells, min_mask_fill)
     timings["detect: match + NMS"] = time.perf_counter() - t
     t = time.perf_counter()
     warped, orient, points = register_detections(
@@ -350,17 +384,24 @@ def annotate_field(
     result = assemble(
         image.shape[1:], found, kept, warped, orient, points, bank.patch_size, max_overlap
     )
-    timings["propagate + stitch"] = time.perf_counter() - t
+    timings["stitch"] = time.perf_counter() - t
     result.timings = timings
     return result
 
 
 def select_detections(
-    found: Candidates, size: int, nms_distance: float | None, max_cells: int
+    found: Candidates,
+    size: int,
+    nms_distance: float | None,
+    max_cells: int,
+    min_mask_fill: float = 0.0,
 ) -> np.ndarray:
-    """Indices into ``found``'s candidates that survive non-maximum suppression at
-    ``nms_distance`` patches (default 0.35), best first, at most ``max_cells``."""
-    keep = non_maximum_suppression(found.centres, found.scores, (nms_distance or 0.35) * size)
+    """Indices into ``found``'s candidates that fill at least ``min_mask_fill`` of their
+    archetype's mask and survive non-maximum suppression at ``nms_distance`` patches
+    (default 0.35), best first, at most ``max_cells``."""
+    solid = np.flatnonzero(found.mask_fill >= min_mask_fill)
+    distance = (nms_distance or 0.35) * size
+    keep = solid[non_maximum_suppression(found.centres[solid], found.scores[solid], distance)]
     if len(keep) > max_cells:
         logger.warning(
             "%d cells detected in one field, only the best %d (max_cells) are kept; raise "
@@ -405,5 +446,6 @@ def assemble(
         embedded_windows=found.embedded,
         candidate_windows=found.centres,
         candidate_scores=found.scores,
+        candidate_mask_fill=found.mask_fill,
         nms_windows=centres,
     )
