@@ -59,6 +59,18 @@ def test_stitching_drops_a_second_detection_of_a_pasted_cell_but_keeps_a_touchin
     np.testing.assert_array_equal(all_kept, [0, 1, 2])
 
 
+def test_stitching_drops_a_detection_whose_centre_lands_on_a_pasted_cell():
+    masks = np.ones((3, 1, 8, 8), dtype=np.uint8)
+    # mask 1 lies half on mask 0 (allowed by max_overlap 0.5), but the centre propagated
+    # into it, (10, 11), is mask 0's pixel: a second detection of that cell; mask 2 touches
+    centres = np.array([[10, 10], [10, 14], [10, 22]])
+    points = np.array([[4.0, 4.0], [4.0, 1.0], [4.0, 4.0]])  # in window coordinates
+    _, by_overlap = _stitch((30, 30), masks, centres, max_overlap=0.5)
+    np.testing.assert_array_equal(by_overlap, [0, 1, 2])
+    kept = P.stitch_decisions(masks, centres, max_overlap=0.5, points=points)
+    np.testing.assert_array_equal(kept, [0, 2])
+
+
 def test_points_and_orientations_follow_a_rotation():
     field = evaluate(rotation((32, 32), 0.5), (32, 32))[None]
     angles, points = P.propagate_orientations(

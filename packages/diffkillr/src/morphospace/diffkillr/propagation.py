@@ -231,13 +231,18 @@ def stitch_decisions(
     centres: np.ndarray,
     order: np.ndarray | None = None,
     max_overlap: float = 1.0,
+    points: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which of the masks ``(K, 1, P, P)`` centred on ``centres`` to keep, pasting them
     in ``order`` (best first): a mask of which more than ``max_overlap`` is already
     claimed by masks kept before it is a second detection of a cell already pasted and
-    is left out. This is non-maximum suppression by mask overlap, which tells duplicates
-    from touching cells where a centre distance cannot. Returns the kept indices in
-    order; :func:`paint_box` draws them.
+    is left out. So is, given ``points`` ``(K, 2)`` (each cell's propagated centre, in
+    its window), a detection whose centre lands on a claimed pixel: a cell's centre lies
+    in its own mask, so that one is a second detection, however little its mask
+    overlaps (two windows on the ends of one elongated cell). This is non-maximum
+    suppression by mask overlap, which tells duplicates from touching cells where a
+    centre distance cannot. Returns the kept indices in order; :func:`paint_box` draws
+    them.
 
     No map of the field is needed: the pixels claimed so far are held in blocks of the
     mask's size, only where masks lie (memory grows with the cells, not the field)."""
@@ -258,6 +263,11 @@ def stitch_decisions(
         window = canvas[dr : dr + size, dc : dc + size]
         free = mask & ~window
         if not free.any() or free.sum() < (1 - max_overlap) * mask.sum():
+            continue
+        if (
+            points is not None
+            and window[tuple(np.clip(np.rint(points[k]), 0, size - 1).astype(int))]
+        ):
             continue
         kept.append(k)
         window |= mask
@@ -428,7 +438,7 @@ def assemble(
     ``paint(masks, centres)`` draws the label map of the stitched masks; by default
     :func:`paint_box` of the whole field (the tiled annotator paints tile by tile)."""
     centres = found.centres[kept]
-    unique = stitch_decisions(warped, centres, max_overlap=max_overlap)
+    unique = stitch_decisions(warped, centres, max_overlap=max_overlap, points=points)
     if paint is None:
         whole = (slice(0, shape[0]), slice(0, shape[1]))
         labels = paint_box(whole, warped[unique], centres[unique])
