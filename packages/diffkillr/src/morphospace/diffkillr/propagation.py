@@ -381,10 +381,10 @@ def annotate_field(
         foreground=foreground,
         threshold=threshold,
     )
-    timings["detect: embed windows"] = time.perf_counter() - t
+    timings["detect: embed, match, mask fill"] = time.perf_counter() - t
     t = time.perf_counter()
     kept = select_detections(found, bank.patch_size, nms_distance, max_cells, min_mask_fill)
-    timings["detect: match + NMS"] = time.perf_counter() - t
+    timings["detect: NMS"] = time.perf_counter() - t
     t = time.perf_counter()
     warped, orient, points = register_detections(
         image, found.centres[kept], found.archetypes[kept], bank, registrar, fill=fill
