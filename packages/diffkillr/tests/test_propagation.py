@@ -111,17 +111,23 @@ class _Identity:
         return Deformation(np.zeros((len(fixed), 2, *fixed.shape[2:])))
 
 
+def _bank_of_one(image, mask):
+    """A bank whose one archetype is the field's top-left patch, embedded for _OneHot."""
+    bank = CellBank(
+        image[None, :, :32, :32], mask, np.array([[16.0, 16.0]]), np.zeros(1), threshold=0.5
+    )
+    bank.embeddings = np.array([[1.0, 0.0]])
+    bank.background_embeddings = np.array([[0.0, 1.0]])
+    return bank
+
+
 def test_annotate_field_detects_registers_and_stitches():
     image = np.zeros((1, 64, 64))
     image[0, 14:19, 14:19] = 1
     image[0, 44:49, 30:35] = 1
     mask = np.zeros((1, 1, 32, 32), dtype=np.uint8)
     mask[0, 0, 14:19, 14:19] = 1
-    bank = CellBank(
-        image[None, :, :32, :32], mask, np.array([[16.0, 16.0]]), np.zeros(1), threshold=0.5
-    )
-    bank.embeddings = np.array([[1.0, 0.0]])
-    bank.background_embeddings = np.array([[0.0, 1.0]])
+    bank = _bank_of_one(image, mask)
     result = P.annotate_field(image, bank, _OneHot(), _Identity(), stride=2, nms_distance=0.5)
     assert len(result) == 2
     assert set(np.unique(result.labels)) == {0, 1, 2}
@@ -136,10 +142,9 @@ def test_annotate_field_detects_registers_and_stitches():
     assert len(result.candidate_mask_fill) == len(result.candidate_windows)
 
 
-def _disc(size, radius, centre=None):
-    rows, cols = np.indices((size, size))
-    r, c = (size // 2, size // 2) if centre is None else centre
-    return ((rows - r) ** 2 + (cols - c) ** 2 <= radius**2).astype(float)
+def _disc(size, radius):
+    rows, cols = np.indices((size, size)) - size // 2
+    return (rows**2 + cols**2 <= radius**2).astype(float)
 
 
 @pytest.mark.parametrize("gain, offset", [(1.0, 0.0), (0.2, 0.0), (3.0, 0.5)])
@@ -173,11 +178,7 @@ def test_annotate_field_drops_debris_that_scores_as_a_cell():
     image[0, 44:47, 30:34] = 1  # a fibre: bright enough for the encoder, fills 12/49
     mask = np.zeros((1, 1, 32, 32), dtype=np.uint8)
     mask[0, 0, 13:20, 13:20] = 1
-    bank = CellBank(
-        image[None, :, :32, :32], mask, np.array([[16.0, 16.0]]), np.zeros(1), threshold=0.5
-    )
-    bank.embeddings = np.array([[1.0, 0.0]])
-    bank.background_embeddings = np.array([[0.0, 1.0]])
+    bank = _bank_of_one(image, mask)
     run = dict(stride=1, nms_distance=0.5)
     kept = P.annotate_field(image, bank, _OneHot(), _Identity(), min_mask_fill=0, **run)
     assert len(kept) == 2  # without the check, the fibre is a cell
