@@ -189,7 +189,8 @@ class AnnotatorConfig(SegmenterConfig):
         ge=0,
         le=1,
         description="drop a detection whose warped mask lies more than this fraction on "
-        "better cells already found (a second detection of one cell); 1 keeps all",
+        "better cells already found, or whose propagated centre lands on one (a second "
+        "detection of that cell); 1 drops only the latter",
     )
     min_mask_fill: float = Field(
         0.4,

@@ -161,8 +161,8 @@ def mask_fill(
     """
     if len(centres) == 0:
         return np.zeros(0)
-    windows = crop(image.mean(0, keepdims=True, dtype=np.float64), centres, masks.shape[-1], np.nan)
-    windows = windows[:, 0]
+    brightness = image.mean(0, keepdims=True, dtype=np.float64)
+    windows = crop(brightness, centres, masks.shape[-1], fill=np.nan)[:, 0]
     inside = (masks[:, 0] > 0) & ~np.isnan(windows)  # the mask's pixels on the field
     area = np.maximum(inside.sum((1, 2)), 1)
     mean = np.where(inside, windows, 0).sum((1, 2)) / area
@@ -264,11 +264,10 @@ def stitch_decisions(
         free = mask & ~window
         if not free.any() or free.sum() < (1 - max_overlap) * mask.sum():
             continue
-        if (
-            points is not None
-            and window[tuple(np.clip(np.rint(points[k]), 0, size - 1).astype(int))]
-        ):
-            continue
+        if points is not None:
+            centre = np.clip(np.rint(points[k]), 0, size - 1).astype(int)
+            if window[centre[0], centre[1]]:
+                continue
         kept.append(k)
         window |= mask
         for i, j in np.ndindex(2, 2):
@@ -359,7 +358,8 @@ def annotate_field(
     ``min_mask_fill`` of that archetype's mask (:func:`mask_fill`; debris does not).
     Detections closer than ``nms_distance`` (a fraction of the patch) to a better one
     are dropped before registration; after it, a detection whose warped mask lies more
-    than ``max_overlap`` on better cells already pasted is dropped too.
+    than ``max_overlap`` on better cells already pasted, or whose propagated centre
+    lands on one, is dropped too.
 
     ``prefilter="otsu"`` embeds only the windows whose centre lies in the foreground of
     the smoothed image (Otsu threshold), which skips most of the background cheaply;
