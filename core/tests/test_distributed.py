@@ -41,6 +41,17 @@ def test_chunks_on_two_workers_equal_the_in_memory_encoding(client, encoder):
 
 
 @pytest.mark.slow
+def test_two_local_clusters_at_once_do_not_compete_for_a_port(client):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with connect(n_workers=1, memory_limit="1GiB") as second:
+            assert second.submit(sum, [1, 2]).result() == 3
+    assert not [w for w in caught if "already in use" in str(w.message)]
+    assert client.dashboard_link != second.dashboard_link  # each on a free port
+
+
 def test_bad_calls_fail_before_any_task(client, encoder):
     unfitted = registry.create("encoder", "example.random_projection")
     with pytest.raises(NotFittedError):

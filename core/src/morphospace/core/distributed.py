@@ -53,8 +53,9 @@ def current_cluster() -> Any:
 def connect(scheduler: str | None = None, *, n_workers: int = 2, memory_limit: str = "4GiB"):
     """A ``distributed.Client``: to the scheduler at ``scheduler`` (``"tcp://host:8786"``),
     or to a new ``LocalCluster`` of ``n_workers`` single-threaded worker processes, each
-    held to ``memory_limit``. Close it (``client.close()``, or ``with connect() as
-    client:``) to stop a local cluster."""
+    held to ``memory_limit``, its dashboard on a free port (``client.dashboard_link``;
+    two runs at once never compete for Dask's default 8787). Close it
+    (``client.close()``, or ``with connect() as client:``) to stop a local cluster."""
     distributed = require(
         "distributed", install="morphospace-core[scale]", needed_for="running on a Dask cluster"
     )
@@ -74,7 +75,7 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, memory_limit: s
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit,
-        dashboard_address=None,
+        dashboard_address=":0",  # None would still bind 8787: the scheduler's HTTP server
     )
 
 

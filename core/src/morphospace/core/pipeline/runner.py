@@ -146,7 +146,9 @@ def _cluster(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         yield None
         return
     with connect(scheduler, n_workers=workers or 2) as client, use_cluster(client):
-        logger.info("applying fitted components on %s", client)
+        logger.info(
+            "applying fitted components on %s (dashboard %s)", client, client.dashboard_link
+        )
         yield client
 
 
