@@ -197,7 +197,7 @@ def test_a_field_with_more_cells_than_max_cells_says_so(caplog):
         np.ones(3),
     )
     with caplog.at_level(logging.WARNING):
-        kept = P.select_detections(found, size=16, nms_distance=None, max_cells=2)
+        kept = P.select_detections(found, size=16, nms_distance=None, max_cells=2, min_mask_fill=0)
     assert len(kept) == 2
     assert "3 cells detected in one field, only the best 2 (max_cells)" in caplog.text
 

@@ -404,7 +404,7 @@ def select_detections(
     size: int,
     nms_distance: float | None,
     max_cells: int,
-    min_mask_fill: float = 0.0,
+    min_mask_fill: float,
 ) -> np.ndarray:
     """Indices into ``found``'s candidates that fill at least ``min_mask_fill`` of their
     archetype's mask and survive non-maximum suppression at ``nms_distance`` patches
